@@ -1,0 +1,22 @@
+# compchem: Li+ binding energies, SMILES -> clusters -> DFT -> tables.
+# Run `snakemake --cores 2` (default config) or `snakemake --cores 2 --configfile my.yaml`.
+import os
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: os.path.join(workflow.basedir, "workflow", "config", "config.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/build.smk"
+include: "workflow/rules/dft.smk"
+include: "workflow/rules/analysis.smk"
+
+
+rule all:
+    input:
+        expand(f"{RESULTS}/{{level}}/binding_energies.csv", level=PLAN.run_levels),
+    default_target: True

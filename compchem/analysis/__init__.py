@@ -1,0 +1,1 @@
+"""Analysis of JSON records: binding energies and tables."""

@@ -1,0 +1,62 @@
+"""Small chemistry helpers shared by builders, backends and analysis."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from ase.data import atomic_numbers, covalent_radii
+
+from compchem.errors import InputError
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_safe_name(name: str, what: str = "name") -> str:
+    """Return ``name`` if it is a safe file name (letters, digits, ``_.-``, not leading ``.``/``-``)."""
+    if not isinstance(name, str) or not SAFE_NAME.match(name):
+        raise InputError(
+            f"{what} '{name}' is not a safe file name: use 1-64 letters, digits, '_', '.', '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def n_electrons(symbols: list[str] | tuple[str, ...], charge: int) -> int:
+    """Number of electrons of a species with the given atoms and total charge."""
+    try:
+        return sum(atomic_numbers[s] for s in symbols) - charge
+    except KeyError as exc:
+        raise InputError(f"unknown element symbol {exc.args[0]!r}") from None
+
+
+def check_charge_multiplicity(symbols: list[str] | tuple[str, ...], charge: int,
+                              multiplicity: int, label: str) -> None:
+    """Raise an InputError when charge and multiplicity cannot describe these atoms.
+
+    A multiplicity M = 2S+1 needs M-1 unpaired electrons: their number must not exceed the electron
+    count and must have the same parity.
+    """
+    n_elec = n_electrons(symbols, charge)
+    if n_elec < 0:
+        raise InputError(f"{label}: charge {charge:+d} leaves {n_elec} electrons")
+    if multiplicity < 1:
+        raise InputError(f"{label}: multiplicity must be >= 1, got {multiplicity}")
+    unpaired = multiplicity - 1
+    if unpaired > n_elec or (n_elec - unpaired) % 2:
+        raise InputError(
+            f"{label}: charge {charge:+d} and multiplicity {multiplicity} do not match "
+            f"{n_elec} electrons ({'odd' if n_elec % 2 else 'even'} count needs "
+            f"{'an even' if n_elec % 2 else 'an odd'} multiplicity)"
+        )
+
+
+def pair_distances(coords: np.ndarray) -> np.ndarray:
+    """Matrix of interatomic distances (same unit as ``coords``)."""
+    diff = coords[:, None, :] - coords[None, :, :]
+    return np.sqrt((diff**2).sum(-1))
+
+
+def clash_threshold_angstrom(symbol_a: str, symbol_b: str, scale: float = 0.75) -> float:
+    """Distance below which two non-bonded atoms clash: ``scale`` × sum of covalent radii."""
+    return scale * (covalent_radii[atomic_numbers[symbol_a]] + covalent_radii[atomic_numbers[symbol_b]])

@@ -1,0 +1,288 @@
+"""Config and ligand sheet -> a validated plan of species, clusters and levels.
+
+Everything a user can get wrong is checked here, before any calculation starts: schema (unknown keys,
+types), safe and unique names, SMILES and their charges, clusters naming unknown ligands,
+charge/multiplicity against electron counts, and basis sets covering every element.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from compchem.build.ligands import mol_from_smiles, symbols_of
+from compchem.build.oligomers import oligomer_smiles
+from compchem.chem import check_charge_multiplicity, check_safe_name
+from compchem.errors import InputError
+from compchem.models import LevelOfTheory
+
+SHEET_COLUMNS = ("name", "smiles", "charge", "description")
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON schema of the workflow config (shipped with the package)."""
+    text = resources.files("compchem").joinpath("schemas/config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def _with_defaults(validator_class: Any) -> Any:
+    """A validator that also fills in each property's ``default`` (jsonschema FAQ recipe)."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator: Any, properties: Any, instance: Any, schema: Any) -> Any:
+        if isinstance(instance, dict):
+            for prop, sub in properties.items():
+                if "default" in sub and prop not in instance:
+                    instance[prop] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def validate_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Schema-check ``config`` and return a copy with defaults filled in."""
+    data = copy.deepcopy(config or {})
+    validator = _with_defaults(jsonschema.Draft7Validator)(load_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for err in errors:
+            where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+            lines.append(f"config: {where}: {err.message}")
+        raise InputError("invalid config:\n  " + "\n  ".join(lines))
+    return data
+
+
+@dataclass(frozen=True)
+class LigandDef:
+    """A ligand: name, SMILES, total charge, multiplicity and where it was defined."""
+
+    name: str
+    smiles: str
+    charge: int = 0
+    multiplicity: int = 1
+    description: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ClusterDef:
+    """The ion with ligands; ``charge`` = ion charge + sum of ligand charges."""
+
+    name: str
+    ligands: tuple[str, ...]
+    charge: int
+    multiplicity: int = 1
+    paper_value_ev: float | None = None
+    paper_label: str = ""
+    description: str = ""
+
+
+@dataclass
+class Plan:
+    """Everything the workflow computes, validated."""
+
+    ion_symbol: str
+    ion_charge: int
+    ion_multiplicity: int
+    ligands: dict[str, LigandDef]
+    clusters: dict[str, ClusterDef]
+    levels: dict[str, LevelOfTheory]
+    run_levels: list[str]
+    build: dict[str, Any]
+    results_dir: str
+    config: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def ion_name(self) -> str:
+        """Species name of the bare ion, e.g. ``Li_ion``."""
+        return f"{self.ion_symbol}_ion"
+
+    def used_ligands(self) -> list[str]:
+        """Ligands that appear in at least one cluster, in first-use order."""
+        seen: dict[str, None] = {}
+        for cluster in self.clusters.values():
+            for name in cluster.ligands:
+                seen.setdefault(name, None)
+        return list(seen)
+
+    def species(self) -> list[str]:
+        """Every species to compute: the ion, the used ligands, the clusters."""
+        return [self.ion_name, *self.used_ligands(), *self.clusters]
+
+    def species_definition(self, name: str) -> dict[str, Any]:
+        """JSON-ready definition of one species for the build step (also its rerun trigger)."""
+        if name == self.ion_name:
+            return {"kind": "ion", "name": name, "symbol": self.ion_symbol,
+                    "charge": self.ion_charge, "multiplicity": self.ion_multiplicity}
+        if name in self.clusters:
+            c = self.clusters[name]
+            return {"kind": "cluster", "name": name, "ion_symbol": self.ion_symbol,
+                    "ion_charge": self.ion_charge, "multiplicity": c.multiplicity,
+                    "charge": c.charge,
+                    "ligands": [{"name": n, "smiles": self.ligands[n].smiles,
+                                 "charge": self.ligands[n].charge} for n in c.ligands],
+                    "build": self.build}
+        if name in self.ligands:
+            lig = self.ligands[name]
+            return {"kind": "ligand", "name": name, "smiles": lig.smiles, "charge": lig.charge,
+                    "multiplicity": lig.multiplicity, "build": self.build}
+        raise InputError(f"unknown species '{name}'")
+
+    def symbols(self, name: str) -> list[str]:
+        """Element symbols of a species (ion first for clusters), from the SMILES."""
+        if name == self.ion_name:
+            return [self.ion_symbol]
+        if name in self.clusters:
+            return [self.ion_symbol] + [s for n in self.clusters[name].ligands
+                                        for s in self.symbols(n)]
+        lig = self.ligands[name]
+        return symbols_of(mol_from_smiles(lig.smiles, lig.charge, name))
+
+    def charge_multiplicity(self, name: str) -> tuple[int, int]:
+        """Total charge and multiplicity of a species."""
+        d = self.species_definition(name)
+        return int(d["charge"]), int(d["multiplicity"])
+
+
+def _resolve(path: str, base_dirs: list[Path]) -> Path:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        return candidate
+    for base in base_dirs:
+        if (base / candidate).exists():
+            return base / candidate
+    return base_dirs[0] / candidate
+
+
+def read_ligand_sheet(path: str | Path) -> list[LigandDef]:
+    """Read the tab-separated ligand sheet (``#`` lines are comments).
+
+    Required columns: name, smiles, charge, description; optional: multiplicity.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"ligand sheet {path} does not exist")
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t")
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in SHEET_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in (*SHEET_COLUMNS, "multiplicity")]
+    if missing or unknown:
+        raise InputError(f"ligand sheet {path}: missing column(s) {missing}, unknown column(s) "
+                         f"{unknown}; expected tab-separated {list(SHEET_COLUMNS)} "
+                         "(+ optional multiplicity)")
+    out = []
+    for lineno, row in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        where = f"ligand sheet {path.name} row {lineno} ('{row.get('name', '')}')"
+        try:
+            charge = int(row["charge"] or 0)
+            mult = int(row.get("multiplicity") or 1)
+        except ValueError:
+            raise InputError(f"{where}: charge and multiplicity must be integers") from None
+        out.append(LigandDef(row["name"], row["smiles"], charge, mult, row["description"], where))
+    return out
+
+
+def build_plan(config: dict[str, Any], base_dirs: list[str | Path] | None = None,
+               check_basis: bool = True) -> Plan:
+    """Validate ``config`` (and the ligand sheet it names) into a Plan.
+
+    Parameters
+    ----------
+    config
+        The raw config mapping (from YAML / Snakemake).
+    base_dirs
+        Directories to resolve a relative ligand-sheet path against, in order.
+    check_basis
+        Also check that each run level's basis covers every element (imports PySCF).
+    """
+    cfg = validate_config(config)
+    bases = [Path(b) for b in (base_dirs or [Path.cwd()])]
+    sheet_path = _resolve(cfg["ligand_sheet"], bases)
+    defs = read_ligand_sheet(sheet_path)
+    for i, entry in enumerate(cfg["ligands"]):
+        defs.append(LigandDef(entry["name"], entry["smiles"], entry["charge"], entry["multiplicity"],
+                              entry["description"], f"config ligands[{i}]"))
+    for key, olig in cfg["oligomers"].items():
+        check_safe_name(key, "oligomer name")
+        ns = olig["n"] if isinstance(olig["n"], list) else [olig["n"]]
+        for n in ns:
+            smiles = oligomer_smiles(olig["repeat_unit"], n, olig["head_cap"], olig["tail_cap"], key)
+            desc = (olig["description"] + f" (n = {n})").strip()
+            defs.append(LigandDef(f"{key}{n}", smiles, 0, 1, desc, f"config oligomers.{key}"))
+
+    ion = cfg["ion"]
+    ion_name = f"{ion['symbol']}_ion"
+    check_charge_multiplicity([ion["symbol"]], ion["charge"], ion["multiplicity"], "ion")
+    ligands: dict[str, LigandDef] = {}
+    elements: set[str] = {ion["symbol"]}
+    for lig in defs:
+        check_safe_name(lig.name, f"ligand name ({lig.source})")
+        if lig.name in ligands:
+            raise InputError(f"ligand '{lig.name}' is defined twice: {ligands[lig.name].source} "
+                             f"and {lig.source}")
+        ligands[lig.name] = lig
+
+    clusters: dict[str, ClusterDef] = {}
+    for i, entry in enumerate(cfg["clusters"]):
+        name = check_safe_name(entry["name"], f"cluster name (clusters[{i}])")
+        if name in clusters or name in ligands or name == ion_name:
+            raise InputError(f"cluster name '{name}' is used twice (clusters, ligands and the ion "
+                             "share one namespace)")
+        unknown = [n for n in entry["ligands"] if n not in ligands]
+        if unknown:
+            raise InputError(f"cluster '{name}' names unknown ligand(s) {unknown}; known: "
+                             f"{sorted(ligands)}")
+        charge = ion["charge"] + sum(ligands[n].charge for n in entry["ligands"])
+        clusters[name] = ClusterDef(name, tuple(entry["ligands"]), charge, entry["multiplicity"],
+                                    entry["paper_value_ev"], entry["paper_label"],
+                                    entry["description"])
+
+    # Parse every used ligand's SMILES now (invalid SMILES, charge mismatch -> InputError).
+    used = {n for c in clusters.values() for n in c.ligands}
+    symbols_by_ligand = {}
+    for name in sorted(used):
+        lig = ligands[name]
+        try:
+            mol = mol_from_smiles(lig.smiles, lig.charge, name)
+        except InputError as exc:
+            raise InputError(f"{exc} ({lig.source})") from None
+        symbols_by_ligand[name] = symbols_of(mol)
+        check_charge_multiplicity(symbols_by_ligand[name], lig.charge, lig.multiplicity,
+                                  f"ligand '{name}' ({lig.source})")
+        elements.update(symbols_by_ligand[name])
+    for c in clusters.values():
+        symbols = [ion["symbol"]] + [s for n in c.ligands for s in symbols_by_ligand[n]]
+        check_charge_multiplicity(symbols, c.charge, c.multiplicity, f"cluster '{c.name}'")
+
+    levels = {}
+    for lname, ldata in cfg["levels"].items():
+        check_safe_name(lname, "level name")
+        levels[lname] = LevelOfTheory.from_dict(lname, ldata)
+    for lname in cfg["run_levels"]:
+        if lname not in levels:
+            raise InputError(f"run_levels names unknown level '{lname}'; defined: {sorted(levels)}")
+        if check_basis and levels[lname].backend == "pyscf":
+            from compchem.backends.pyscf_backend import check_basis as _check
+
+            _check(levels[lname], elements, f"run level '{lname}'")
+    return Plan(ion["symbol"], ion["charge"], ion["multiplicity"], ligands, clusters, levels,
+                list(cfg["run_levels"]), cfg["build"], cfg["results_dir"], cfg)
+
+
+def load_plan(config_path: str | Path, base_dirs: list[str | Path] | None = None) -> Plan:
+    """Read a YAML config file and validate it into a Plan."""
+    config_path = Path(config_path)
+    with open(config_path) as handle:
+        config = yaml.safe_load(handle) or {}
+    return build_plan(config, base_dirs or [config_path.parent, Path.cwd()])

@@ -1,0 +1,34 @@
+"""XYZ text: write and read (coordinates in Å)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compchem.errors import ParseError
+
+
+def format_xyz(symbols: Sequence[str], coordinates_angstrom: Sequence[Sequence[float]],
+               comment: str = "") -> str:
+    """XYZ file text for one structure."""
+    lines = [str(len(symbols)), comment.replace("\n", " ")]
+    for s, (x, y, z) in zip(symbols, coordinates_angstrom, strict=True):
+        lines.append(f"{s:<2s} {x:14.8f} {y:14.8f} {z:14.8f}")
+    return "\n".join(lines) + "\n"
+
+
+def parse_xyz(text: str) -> tuple[list[str], list[list[float]], str]:
+    """Symbols, coordinates (Å) and comment of the first structure in XYZ text."""
+    lines = text.splitlines()
+    try:
+        n = int(lines[0].split()[0])
+        comment = lines[1] if len(lines) > 1 else ""
+        symbols, coords = [], []
+        for line in lines[2:2 + n]:
+            parts = line.split()
+            symbols.append(parts[0])
+            coords.append([float(v) for v in parts[1:4]])
+    except (IndexError, ValueError) as exc:
+        raise ParseError(f"not a valid XYZ text: {exc}") from exc
+    if len(symbols) != n:
+        raise ParseError(f"XYZ text announces {n} atoms but has {len(symbols)}")
+    return symbols, coords, comment

@@ -1,0 +1,208 @@
+"""Frozen data models: what to compute (CalcSpec, LevelOfTheory), how (Resources), what came out
+(CalcResult). Science and machine stay apart: a CalcSpec never holds threads or memory."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from compchem import CALC_CODE_VERSION
+from compchem.errors import InputError
+
+TASKS = ("energy", "gradient", "optimize")
+
+#: Defaults of every level-of-theory key; a config level overrides some of them (see ``merge_level``).
+LEVEL_DEFAULTS: dict[str, Any] = {
+    "backend": "pyscf",
+    "functional": "b3lyp",
+    "basis": "6-311+G(d,p)",
+    "density_fitting": True,
+    "auxbasis": None,
+    "grid_level": 3,
+    "scf_conv_tol": 1e-9,
+    "scf_max_cycle": 100,
+    "opt_maxsteps": 100,
+    "opt_convergence_energy_hartree": 1e-6,
+    "opt_convergence_grms_hartree_per_bohr": 3e-4,
+    "opt_convergence_gmax_hartree_per_bohr": 4.5e-4,
+    "opt_convergence_drms_angstrom": 1.2e-3,
+    "opt_convergence_dmax_angstrom": 1.8e-3,
+}
+
+
+@dataclass(frozen=True)
+class LevelOfTheory:
+    """A named level of theory: method, basis and numerical settings of one backend.
+
+    ``basis`` is one basis name for all elements or a tuple of ``(element, basis)`` pairs.
+    Convergence thresholds are in the units their names give (geomeTRIC's criteria).
+    """
+
+    name: str
+    backend: str = LEVEL_DEFAULTS["backend"]
+    functional: str = LEVEL_DEFAULTS["functional"]
+    basis: str | tuple[tuple[str, str], ...] = LEVEL_DEFAULTS["basis"]
+    density_fitting: bool = LEVEL_DEFAULTS["density_fitting"]
+    auxbasis: str | None = LEVEL_DEFAULTS["auxbasis"]
+    grid_level: int = LEVEL_DEFAULTS["grid_level"]
+    scf_conv_tol: float = LEVEL_DEFAULTS["scf_conv_tol"]
+    scf_max_cycle: int = LEVEL_DEFAULTS["scf_max_cycle"]
+    opt_maxsteps: int = LEVEL_DEFAULTS["opt_maxsteps"]
+    opt_convergence_energy_hartree: float = LEVEL_DEFAULTS["opt_convergence_energy_hartree"]
+    opt_convergence_grms_hartree_per_bohr: float = LEVEL_DEFAULTS[
+        "opt_convergence_grms_hartree_per_bohr"
+    ]
+    opt_convergence_gmax_hartree_per_bohr: float = LEVEL_DEFAULTS[
+        "opt_convergence_gmax_hartree_per_bohr"
+    ]
+    opt_convergence_drms_angstrom: float = LEVEL_DEFAULTS["opt_convergence_drms_angstrom"]
+    opt_convergence_dmax_angstrom: float = LEVEL_DEFAULTS["opt_convergence_dmax_angstrom"]
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, Any]) -> LevelOfTheory:
+        """Build a level from a config mapping; unknown keys are an InputError naming the level."""
+        merged = merge_level(name, data)
+        basis = merged["basis"]
+        if isinstance(basis, dict):
+            merged["basis"] = tuple(sorted((str(k), str(v)) for k, v in basis.items()))
+        return cls(name=name, **merged)
+
+    def basis_for(self, element: str) -> str:
+        """Return the basis name used for ``element`` (an InputError if a per-element map lacks it)."""
+        if isinstance(self.basis, str):
+            return self.basis
+        mapping = dict(self.basis)
+        if element in mapping:
+            return mapping[element]
+        if "default" in mapping:
+            return mapping["default"]
+        raise InputError(f"level '{self.name}': no basis given for element {element}")
+
+    def describe(self) -> str:
+        """Short human label, e.g. ``B3LYP/6-311+G(d,p) (DF)``."""
+        basis = self.basis if isinstance(self.basis, str) else "mixed[" + ", ".join(
+            f"{el}:{b}" for el, b in self.basis) + "]"
+        return f"{self.functional.upper()}/{basis}" + (" (DF)" if self.density_fitting else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping of every setting (recorded in each result)."""
+        data = asdict(self)
+        if not isinstance(self.basis, str):
+            data["basis"] = dict(self.basis)
+        return data
+
+    def science_dict(self) -> dict[str, Any]:
+        """The settings that determine a result (the name is a label and is left out)."""
+        data = self.to_dict()
+        data.pop("name")
+        return data
+
+
+def merge_level(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Merge a config level over ``LEVEL_DEFAULTS``, rejecting unknown keys."""
+    unknown = sorted(set(overrides) - set(LEVEL_DEFAULTS))
+    if unknown:
+        raise InputError(
+            f"level '{name}': unknown key(s) {unknown}; allowed: {sorted(LEVEL_DEFAULTS)}"
+        )
+    return {**LEVEL_DEFAULTS, **overrides}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Machine settings of one job (from Snakemake ``threads``/``resources``), never science."""
+
+    threads: int = 1
+    memory_mb: int = 4000
+    scratch_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class CalcSpec:
+    """What to compute: a structure, its charge and multiplicity, a level and a task.
+
+    ``label`` names the species for logs and records; it is not part of the content hash, so renaming
+    a species reuses its results. ``ghost_atoms`` lists indices carried as basis functions only.
+    """
+
+    symbols: tuple[str, ...]
+    coordinates_angstrom: tuple[tuple[float, float, float], ...]
+    charge: int
+    multiplicity: int
+    level: LevelOfTheory
+    task: str = "optimize"
+    ghost_atoms: tuple[int, ...] = ()
+    label: str = ""
+    fragments: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise InputError(f"{self.label or 'spec'}: unknown task '{self.task}', known: {TASKS}")
+        if len(self.symbols) != len(self.coordinates_angstrom):
+            raise InputError(f"{self.label or 'spec'}: {len(self.symbols)} symbols but "
+                             f"{len(self.coordinates_angstrom)} coordinate rows")
+
+    def content_hash(self) -> str:
+        """SHA-256 of everything that determines the result (geometry rounded to 1e-6 Å)."""
+        payload = {
+            "symbols": list(self.symbols),
+            "coordinates_angstrom": [[round(x, 6) + 0.0 for x in row]
+                                     for row in self.coordinates_angstrom],
+            "charge": self.charge,
+            "multiplicity": self.multiplicity,
+            # Unset optional settings (None) are left out, so adding a new optional setting to
+            # LevelOfTheory later does not invalidate every cached result.
+            "level": {k: v for k, v in self.level.science_dict().items() if v is not None},
+            "task": self.task,
+            "ghost_atoms": list(self.ghost_atoms),
+            "code_version": CALC_CODE_VERSION,
+        }
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CalcResult:
+    """The outcome of one calculation, written as one JSON record (see ``compchem.records``)."""
+
+    label: str
+    task: str
+    program: str
+    program_version: str
+    spec_hash: str
+    level: dict[str, Any]
+    charge: int
+    multiplicity: int
+    symbols: list[str]
+    coordinates_angstrom: list[list[float]]
+    energy_hartree: float
+    converged: bool
+    n_opt_steps: int = 0
+    n_scf_cycles_last: int = 0
+    gradient_rms_hartree_per_bohr: float | None = None
+    gradient_max_hartree_per_bohr: float | None = None
+    n_basis_functions: int = 0
+    wall_time_s: float = 0.0
+    threads: int = 1
+    fragments: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, float]] = field(default_factory=list)
+    software: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CalcResult:
+        """Rebuild from a record mapping; unknown keys from newer records are kept in ``extra``."""
+        names = {f.name for f in fields(cls)}
+        known = {k: v for k, v in data.items() if k in names}
+        rest = {k: v for k, v in data.items() if k not in names}
+        if rest:
+            known.setdefault("extra", {})
+            known["extra"] = {**known["extra"], **rest}
+        return cls(**known)

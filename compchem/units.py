@@ -1,0 +1,48 @@
+"""The one place for unit conversions and multiplicity <-> 2S.
+
+Energies are Hartree inside the package; convert only at the edges (tables, plots, logs).
+Values are CODATA 2018, as used by ASE and PySCF.
+"""
+
+from __future__ import annotations
+
+HARTREE_TO_EV: float = 27.211386245988
+HARTREE_TO_KCAL_PER_MOL: float = 627.5094740631
+HARTREE_TO_KJ_PER_MOL: float = 2625.4996394799
+BOHR_TO_ANGSTROM: float = 0.529177210903
+ANGSTROM_TO_BOHR: float = 1.0 / BOHR_TO_ANGSTROM
+EV_TO_HARTREE: float = 1.0 / HARTREE_TO_EV
+
+
+def hartree_to_ev(energy_hartree: float) -> float:
+    """Convert an energy from Hartree to eV."""
+    return energy_hartree * HARTREE_TO_EV
+
+
+def ev_to_hartree(energy_ev: float) -> float:
+    """Convert an energy from eV to Hartree."""
+    return energy_ev * EV_TO_HARTREE
+
+
+def hartree_to_kcal_per_mol(energy_hartree: float) -> float:
+    """Convert an energy from Hartree to kcal/mol."""
+    return energy_hartree * HARTREE_TO_KCAL_PER_MOL
+
+
+def hartree_to_kj_per_mol(energy_hartree: float) -> float:
+    """Convert an energy from Hartree to kJ/mol."""
+    return energy_hartree * HARTREE_TO_KJ_PER_MOL
+
+
+def multiplicity_to_spin(multiplicity: int) -> int:
+    """Return PySCF's ``spin`` (2S, number of unpaired electrons) for a multiplicity 2S+1."""
+    if multiplicity < 1:
+        raise ValueError(f"multiplicity must be >= 1, got {multiplicity}")
+    return multiplicity - 1
+
+
+def spin_to_multiplicity(spin: int) -> int:
+    """Return the multiplicity 2S+1 for PySCF's ``spin`` (2S)."""
+    if spin < 0:
+        raise ValueError(f"spin (2S) must be >= 0, got {spin}")
+    return spin + 1

@@ -1,0 +1,35 @@
+# Binding-energy tables from records only.
+
+
+rule binding_table:
+    input:
+        records=expand(
+            f"{RESULTS}/{{{{level}}}}/records/{{species}}.json", species=PLAN.species()
+        ),
+    output:
+        csv=f"{RESULTS}/{{level}}/binding_energies.csv",
+        md=f"{RESULTS}/{{level}}/binding_energies.md",
+        json=f"{RESULTS}/{{level}}/binding_energies.json",
+    params:
+        species=PLAN.species(),
+        clusters=[
+            {
+                "name": c.name,
+                "ligands": list(c.ligands),
+                "paper_value_ev": c.paper_value_ev,
+                "paper_label": c.paper_label,
+            }
+            for c in PLAN.clusters.values()
+        ],
+        ion=PLAN.ion_name,
+        geometry_dir=lambda wc: f"{RESULTS}/{wc.level}/geometries",
+    log:
+        f"{RESULTS}/{{level}}/logs/binding_table.log",
+    benchmark:
+        f"{RESULTS}/{{level}}/benchmarks/binding_table.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/binding_table.py"

@@ -1,0 +1,15 @@
+"""Adapter: binding-energy table of one level (compchem.jobs.binding_table_job)."""
+
+from compchem.jobs import binding_table_job
+
+binding_table_job(
+    record_paths=dict(zip(snakemake.params.species, snakemake.input.records, strict=True)),  # noqa: F821
+    clusters=snakemake.params.clusters,  # noqa: F821
+    ion=snakemake.params.ion,  # noqa: F821
+    level_name=snakemake.wildcards.level,  # noqa: F821
+    csv_path=snakemake.output.csv,  # noqa: F821
+    md_path=snakemake.output.md,  # noqa: F821
+    json_path=snakemake.output.json,  # noqa: F821
+    geometry_dir=snakemake.params.geometry_dir,  # noqa: F821
+    log_path=snakemake.log[0],  # noqa: F821
+)
