@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from ase.data import atomic_numbers, covalent_radii
+from ase.data import atomic_numbers
 
 from compchem.errors import InputError
 
@@ -30,8 +30,9 @@ def n_electrons(symbols: list[str] | tuple[str, ...], charge: int) -> int:
         raise InputError(f"unknown element symbol {exc.args[0]!r}") from None
 
 
-def check_charge_multiplicity(symbols: list[str] | tuple[str, ...], charge: int,
-                              multiplicity: int, label: str) -> None:
+def check_charge_multiplicity(
+    symbols: list[str] | tuple[str, ...], charge: int, multiplicity: int, label: str
+) -> None:
     """Raise an InputError when charge and multiplicity cannot describe these atoms.
 
     A multiplicity M = 2S+1 needs M-1 unpaired electrons: their number must not exceed the electron
@@ -55,8 +56,3 @@ def pair_distances(coords: np.ndarray) -> np.ndarray:
     """Matrix of interatomic distances (same unit as ``coords``)."""
     diff = coords[:, None, :] - coords[None, :, :]
     return np.sqrt((diff**2).sum(-1))
-
-
-def clash_threshold_angstrom(symbol_a: str, symbol_b: str, scale: float = 0.75) -> float:
-    """Distance below which two non-bonded atoms clash: ``scale`` × sum of covalent radii."""
-    return scale * (covalent_radii[atomic_numbers[symbol_a]] + covalent_radii[atomic_numbers[symbol_b]])

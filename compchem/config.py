@@ -121,20 +121,38 @@ class Plan:
     def species_definition(self, name: str) -> dict[str, Any]:
         """JSON-ready definition of one species for the build step (also its rerun trigger)."""
         if name == self.ion_name:
-            return {"kind": "ion", "name": name, "symbol": self.ion_symbol,
-                    "charge": self.ion_charge, "multiplicity": self.ion_multiplicity}
+            return {
+                "kind": "ion",
+                "name": name,
+                "symbol": self.ion_symbol,
+                "charge": self.ion_charge,
+                "multiplicity": self.ion_multiplicity,
+            }
         if name in self.clusters:
             c = self.clusters[name]
-            return {"kind": "cluster", "name": name, "ion_symbol": self.ion_symbol,
-                    "ion_charge": self.ion_charge, "multiplicity": c.multiplicity,
-                    "charge": c.charge,
-                    "ligands": [{"name": n, "smiles": self.ligands[n].smiles,
-                                 "charge": self.ligands[n].charge} for n in c.ligands],
-                    "build": self.build}
+            return {
+                "kind": "cluster",
+                "name": name,
+                "ion_symbol": self.ion_symbol,
+                "ion_charge": self.ion_charge,
+                "multiplicity": c.multiplicity,
+                "charge": c.charge,
+                "ligands": [
+                    {"name": n, "smiles": self.ligands[n].smiles, "charge": self.ligands[n].charge}
+                    for n in c.ligands
+                ],
+                "build": self.build,
+            }
         if name in self.ligands:
             lig = self.ligands[name]
-            return {"kind": "ligand", "name": name, "smiles": lig.smiles, "charge": lig.charge,
-                    "multiplicity": lig.multiplicity, "build": self.build}
+            return {
+                "kind": "ligand",
+                "name": name,
+                "smiles": lig.smiles,
+                "charge": lig.charge,
+                "multiplicity": lig.multiplicity,
+                "build": self.build,
+            }
         raise InputError(f"unknown species '{name}'")
 
     def symbols(self, name: str) -> list[str]:
@@ -142,8 +160,7 @@ class Plan:
         if name == self.ion_name:
             return [self.ion_symbol]
         if name in self.clusters:
-            return [self.ion_symbol] + [s for n in self.clusters[name].ligands
-                                        for s in self.symbols(n)]
+            return [self.ion_symbol] + [s for n in self.clusters[name].ligands for s in self.symbols(n)]
         lig = self.ligands[name]
         return symbols_of(mol_from_smiles(lig.smiles, lig.charge, name))
 
@@ -177,9 +194,11 @@ def read_ligand_sheet(path: str | Path) -> list[LigandDef]:
     missing = [c for c in SHEET_COLUMNS if c not in header]
     unknown = [c for c in header if c not in (*SHEET_COLUMNS, "multiplicity")]
     if missing or unknown:
-        raise InputError(f"ligand sheet {path}: missing column(s) {missing}, unknown column(s) "
-                         f"{unknown}; expected tab-separated {list(SHEET_COLUMNS)} "
-                         "(+ optional multiplicity)")
+        raise InputError(
+            f"ligand sheet {path}: missing column(s) {missing}, unknown column(s) "
+            f"{unknown}; expected tab-separated {list(SHEET_COLUMNS)} "
+            "(+ optional multiplicity)"
+        )
     out = []
     for lineno, row in enumerate(reader, start=2):
         row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
@@ -193,8 +212,9 @@ def read_ligand_sheet(path: str | Path) -> list[LigandDef]:
     return out
 
 
-def build_plan(config: dict[str, Any], base_dirs: list[str | Path] | None = None,
-               check_basis: bool = True) -> Plan:
+def build_plan(
+    config: dict[str, Any], base_dirs: list[str | Path] | None = None, check_basis: bool = True
+) -> Plan:
     """Validate ``config`` (and the ligand sheet it names) into a Plan.
 
     Parameters
@@ -211,8 +231,16 @@ def build_plan(config: dict[str, Any], base_dirs: list[str | Path] | None = None
     sheet_path = _resolve(cfg["ligand_sheet"], bases)
     defs = read_ligand_sheet(sheet_path)
     for i, entry in enumerate(cfg["ligands"]):
-        defs.append(LigandDef(entry["name"], entry["smiles"], entry["charge"], entry["multiplicity"],
-                              entry["description"], f"config ligands[{i}]"))
+        defs.append(
+            LigandDef(
+                entry["name"],
+                entry["smiles"],
+                entry["charge"],
+                entry["multiplicity"],
+                entry["description"],
+                f"config ligands[{i}]",
+            )
+        )
     for key, olig in cfg["oligomers"].items():
         check_safe_name(key, "oligomer name")
         ns = olig["n"] if isinstance(olig["n"], list) else [olig["n"]]
@@ -229,24 +257,31 @@ def build_plan(config: dict[str, Any], base_dirs: list[str | Path] | None = None
     for lig in defs:
         check_safe_name(lig.name, f"ligand name ({lig.source})")
         if lig.name in ligands:
-            raise InputError(f"ligand '{lig.name}' is defined twice: {ligands[lig.name].source} "
-                             f"and {lig.source}")
+            raise InputError(
+                f"ligand '{lig.name}' is defined twice: {ligands[lig.name].source} and {lig.source}"
+            )
         ligands[lig.name] = lig
 
     clusters: dict[str, ClusterDef] = {}
     for i, entry in enumerate(cfg["clusters"]):
         name = check_safe_name(entry["name"], f"cluster name (clusters[{i}])")
         if name in clusters or name in ligands or name == ion_name:
-            raise InputError(f"cluster name '{name}' is used twice (clusters, ligands and the ion "
-                             "share one namespace)")
+            raise InputError(
+                f"cluster name '{name}' is used twice (clusters, ligands and the ion share one namespace)"
+            )
         unknown = [n for n in entry["ligands"] if n not in ligands]
         if unknown:
-            raise InputError(f"cluster '{name}' names unknown ligand(s) {unknown}; known: "
-                             f"{sorted(ligands)}")
+            raise InputError(f"cluster '{name}' names unknown ligand(s) {unknown}; known: {sorted(ligands)}")
         charge = ion["charge"] + sum(ligands[n].charge for n in entry["ligands"])
-        clusters[name] = ClusterDef(name, tuple(entry["ligands"]), charge, entry["multiplicity"],
-                                    entry["paper_value_ev"], entry["paper_label"],
-                                    entry["description"])
+        clusters[name] = ClusterDef(
+            name,
+            tuple(entry["ligands"]),
+            charge,
+            entry["multiplicity"],
+            entry["paper_value_ev"],
+            entry["paper_label"],
+            entry["description"],
+        )
 
     # Parse every used ligand's SMILES now (invalid SMILES, charge mismatch -> InputError).
     used = {n for c in clusters.values() for n in c.ligands}
@@ -258,8 +293,9 @@ def build_plan(config: dict[str, Any], base_dirs: list[str | Path] | None = None
         except InputError as exc:
             raise InputError(f"{exc} ({lig.source})") from None
         symbols_by_ligand[name] = symbols_of(mol)
-        check_charge_multiplicity(symbols_by_ligand[name], lig.charge, lig.multiplicity,
-                                  f"ligand '{name}' ({lig.source})")
+        check_charge_multiplicity(
+            symbols_by_ligand[name], lig.charge, lig.multiplicity, f"ligand '{name}' ({lig.source})"
+        )
         elements.update(symbols_by_ligand[name])
     for c in clusters.values():
         symbols = [ion["symbol"]] + [s for n in c.ligands for s in symbols_by_ligand[n]]
@@ -276,8 +312,18 @@ def build_plan(config: dict[str, Any], base_dirs: list[str | Path] | None = None
             from compchem.backends.pyscf_backend import check_basis as _check
 
             _check(levels[lname], elements, f"run level '{lname}'")
-    return Plan(ion["symbol"], ion["charge"], ion["multiplicity"], ligands, clusters, levels,
-                list(cfg["run_levels"]), cfg["build"], cfg["results_dir"], cfg)
+    return Plan(
+        ion["symbol"],
+        ion["charge"],
+        ion["multiplicity"],
+        ligands,
+        clusters,
+        levels,
+        list(cfg["run_levels"]),
+        cfg["build"],
+        cfg["results_dir"],
+        cfg,
+    )
 
 
 def load_plan(config_path: str | Path, base_dirs: list[str | Path] | None = None) -> Plan:

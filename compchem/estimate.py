@@ -23,8 +23,7 @@ def basis_functions_of_element(basis: str, element: str) -> int:
     """Number of spherical basis functions of one atom of ``element`` in ``basis``."""
     from pyscf import gto
 
-    mol = gto.M(atom=[(element, (0.0, 0.0, 0.0))], basis={element: basis},
-                spin=None, verbose=0)
+    mol = gto.M(atom=[(element, (0.0, 0.0, 0.0))], basis={element: basis}, spin=None, verbose=0)
     return int(mol.nao_nr())
 
 
@@ -43,10 +42,7 @@ def seconds_per_gradient(n_basis: int, level: LevelOfTheory, threads: int) -> fl
 def memory_mb(n_basis: int, level: LevelOfTheory) -> int:
     """Memory to request: the density-fitting 3-index tensor (~3 auxiliary functions per basis
     function, 8 bytes each) held in core, or a few N² matrices without fitting, plus 1 GB."""
-    if level.density_fitting:
-        tensor = 3 * n_basis**3 * 8 / 1e6
-    else:
-        tensor = 40 * n_basis**2 * 8 / 1e6
+    tensor = 3 * n_basis**3 * 8 / 1e6 if level.density_fitting else 40 * n_basis**2 * 8 / 1e6
     return int(1000 + 1.3 * tensor)
 
 

@@ -27,28 +27,50 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
         return build_ion(definition["symbol"], definition["charge"], definition["multiplicity"])
     b = definition["build"]
     if kind == "ligand":
-        return build_ligand(definition["name"], definition["smiles"], definition["charge"],
-                            multiplicity=definition["multiplicity"], seed=b["seed"],
-                            n_conformers=b["n_conformers"], n_candidates=b["ligand_candidates"],
-                            preopt_method=b["preopt_method"])
-    ligands = [LigandInput(lig["name"], lig["smiles"], lig["charge"])
-               for lig in definition["ligands"]]
-    return build_cluster(definition["ion_symbol"], definition["ion_charge"], ligands,
-                         multiplicity=definition["multiplicity"], seed=b["seed"],
-                         n_conformers=b["n_conformers"], n_candidates=b["n_candidates"],
-                         preopt_method=b["preopt_method"], max_denticity=b["max_denticity"],
-                         label=definition["name"])
+        return build_ligand(
+            definition["name"],
+            definition["smiles"],
+            definition["charge"],
+            multiplicity=definition["multiplicity"],
+            seed=b["seed"],
+            n_conformers=b["n_conformers"],
+            n_candidates=b["ligand_candidates"],
+            preopt_method=b["preopt_method"],
+        )
+    ligands = [LigandInput(lig["name"], lig["smiles"], lig["charge"]) for lig in definition["ligands"]]
+    return build_cluster(
+        definition["ion_symbol"],
+        definition["ion_charge"],
+        ligands,
+        multiplicity=definition["multiplicity"],
+        seed=b["seed"],
+        n_conformers=b["n_conformers"],
+        n_candidates=b["n_candidates"],
+        preopt_method=b["preopt_method"],
+        max_denticity=b["max_denticity"],
+        label=definition["name"],
+    )
 
 
-def build_structure_job(definition: dict[str, Any], xyz_path: str, build_path: str,
-                        cache_dir: str | None = None, log_path: str | None = None) -> None:
+def build_structure_job(
+    definition: dict[str, Any],
+    xyz_path: str,
+    build_path: str,
+    cache_dir: str | None = None,
+    log_path: str | None = None,
+) -> None:
     """Build (or take from the content cache) the starting structure of a species and write
     ``<species>.xyz`` and ``<species>.build.json``."""
     with job_log(log_path):
-        key = hashlib.sha256(json.dumps({"definition": {k: v for k, v in definition.items()
-                                                        if k != "name"},
-                                         "code_version": CALC_CODE_VERSION},
-                                        sort_keys=True).encode()).hexdigest()
+        key = hashlib.sha256(
+            json.dumps(
+                {
+                    "definition": {k: v for k, v in definition.items() if k != "name"},
+                    "code_version": CALC_CODE_VERSION,
+                },
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()
         cache = Cache(cache_dir) if cache_dir else None
         built = cache.get(key, "build") if cache else None
         if built is not None:
@@ -61,38 +83,70 @@ def build_structure_job(definition: dict[str, Any], xyz_path: str, build_path: s
                 cache.put(key, "build", built, overwrite=False)
         built = {**built, "name": definition["name"], "definition": definition}
         write_json_atomic(build_path, built)
-        write_text_atomic(xyz_path, format_xyz(built["symbols"], built["coordinates_angstrom"],
-                                               f"{definition['name']} starting structure"))
+        write_text_atomic(
+            xyz_path,
+            format_xyz(
+                built["symbols"], built["coordinates_angstrom"], f"{definition['name']} starting structure"
+            ),
+        )
 
 
-def optimize_job(build_path: str, level: dict[str, Any], record_path: str, xyz_path: str,
-                 threads: int = 1, memory_mb: int = 4000, cache_dir: str | None = None,
-                 log_path: str | None = None, task: str = "optimize") -> None:
+def optimize_job(
+    build_path: str,
+    level: dict[str, Any],
+    record_path: str,
+    xyz_path: str,
+    threads: int = 1,
+    memory_mb: int = 4000,
+    cache_dir: str | None = None,
+    log_path: str | None = None,
+    task: str = "optimize",
+) -> None:
     """Optimize one species at one level (resuming from a checkpoint if one exists), write its
     JSON record and its optimized geometry (.xyz)."""
     from compchem.backends.base import run_cached
 
     built = read_json(build_path)
-    level_obj = LevelOfTheory.from_dict(level["name"],
-                                        {k: v for k, v in level.items() if k != "name"})
+    level_obj = LevelOfTheory.from_dict(level["name"], {k: v for k, v in level.items() if k != "name"})
     spec = CalcSpec(
         symbols=tuple(built["symbols"]),
         coordinates_angstrom=tuple(tuple(map(float, r)) for r in built["coordinates_angstrom"]),
-        charge=int(built["charge"]), multiplicity=int(built["multiplicity"]), level=level_obj,
-        task=task, label=built["name"],
-        fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in built["fragments"]))
+        charge=int(built["charge"]),
+        multiplicity=int(built["multiplicity"]),
+        level=level_obj,
+        task=task,
+        label=built["name"],
+        fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in built["fragments"]),
+    )
     with job_log(log_path) as stream:
-        result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb),
-                            Cache(cache_dir) if cache_dir else None, stream)
+        result = run_cached(
+            spec,
+            Resources(threads=threads, memory_mb=memory_mb),
+            Cache(cache_dir) if cache_dir else None,
+            stream,
+        )
     write_record(record_path, result)
-    write_text_atomic(xyz_path, format_xyz(
-        result.symbols, result.coordinates_angstrom,
-        f"{built['name']} {level_obj.describe()} E={result.energy_hartree:.10f} Ha"))
+    write_text_atomic(
+        xyz_path,
+        format_xyz(
+            result.symbols,
+            result.coordinates_angstrom,
+            f"{built['name']} {level_obj.describe()} E={result.energy_hartree:.10f} Ha",
+        ),
+    )
 
 
-def binding_table_job(record_paths: dict[str, str], clusters: list[dict[str, Any]], ion: str,
-                      level_name: str, csv_path: str, md_path: str, json_path: str,
-                      geometry_dir: str, log_path: str | None = None) -> None:
+def binding_table_job(
+    record_paths: dict[str, str],
+    clusters: list[dict[str, Any]],
+    ion: str,
+    level_name: str,
+    csv_path: str,
+    md_path: str,
+    json_path: str,
+    geometry_dir: str,
+    log_path: str | None = None,
+) -> None:
     """Binding-energy table of every cluster from the records only (CSV, Markdown, JSON)."""
     from compchem.analysis.binding import binding_rows, write_tables
     from compchem.records import read_record

@@ -49,14 +49,11 @@ class LevelOfTheory:
     grid_level: int = LEVEL_DEFAULTS["grid_level"]
     scf_conv_tol: float = LEVEL_DEFAULTS["scf_conv_tol"]
     scf_max_cycle: int = LEVEL_DEFAULTS["scf_max_cycle"]
-    opt_maxsteps: int = LEVEL_DEFAULTS["opt_maxsteps"]
+    opt_maxsteps: int = LEVEL_DEFAULTS["opt_maxsteps"]  # geomeTRIC iterations per run (a resumed
+    # run gets as many again; each run evaluates opt_maxsteps + 1 gradients at most)
     opt_convergence_energy_hartree: float = LEVEL_DEFAULTS["opt_convergence_energy_hartree"]
-    opt_convergence_grms_hartree_per_bohr: float = LEVEL_DEFAULTS[
-        "opt_convergence_grms_hartree_per_bohr"
-    ]
-    opt_convergence_gmax_hartree_per_bohr: float = LEVEL_DEFAULTS[
-        "opt_convergence_gmax_hartree_per_bohr"
-    ]
+    opt_convergence_grms_hartree_per_bohr: float = LEVEL_DEFAULTS["opt_convergence_grms_hartree_per_bohr"]
+    opt_convergence_gmax_hartree_per_bohr: float = LEVEL_DEFAULTS["opt_convergence_gmax_hartree_per_bohr"]
     opt_convergence_drms_angstrom: float = LEVEL_DEFAULTS["opt_convergence_drms_angstrom"]
     opt_convergence_dmax_angstrom: float = LEVEL_DEFAULTS["opt_convergence_dmax_angstrom"]
 
@@ -82,8 +79,11 @@ class LevelOfTheory:
 
     def describe(self) -> str:
         """Short human label, e.g. ``B3LYP/6-311+G(d,p) (DF)``."""
-        basis = self.basis if isinstance(self.basis, str) else "mixed[" + ", ".join(
-            f"{el}:{b}" for el, b in self.basis) + "]"
+        basis = (
+            self.basis
+            if isinstance(self.basis, str)
+            else "mixed[" + ", ".join(f"{el}:{b}" for el, b in self.basis) + "]"
+        )
         return f"{self.functional.upper()}/{basis}" + (" (DF)" if self.density_fitting else "")
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,9 +104,7 @@ def merge_level(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """Merge a config level over ``LEVEL_DEFAULTS``, rejecting unknown keys."""
     unknown = sorted(set(overrides) - set(LEVEL_DEFAULTS))
     if unknown:
-        raise InputError(
-            f"level '{name}': unknown key(s) {unknown}; allowed: {sorted(LEVEL_DEFAULTS)}"
-        )
+        raise InputError(f"level '{name}': unknown key(s) {unknown}; allowed: {sorted(LEVEL_DEFAULTS)}")
     return {**LEVEL_DEFAULTS, **overrides}
 
 
@@ -141,15 +139,16 @@ class CalcSpec:
         if self.task not in TASKS:
             raise InputError(f"{self.label or 'spec'}: unknown task '{self.task}', known: {TASKS}")
         if len(self.symbols) != len(self.coordinates_angstrom):
-            raise InputError(f"{self.label or 'spec'}: {len(self.symbols)} symbols but "
-                             f"{len(self.coordinates_angstrom)} coordinate rows")
+            raise InputError(
+                f"{self.label or 'spec'}: {len(self.symbols)} symbols but "
+                f"{len(self.coordinates_angstrom)} coordinate rows"
+            )
 
     def content_hash(self) -> str:
         """SHA-256 of everything that determines the result (geometry rounded to 1e-6 Å)."""
         payload = {
             "symbols": list(self.symbols),
-            "coordinates_angstrom": [[round(x, 6) + 0.0 for x in row]
-                                     for row in self.coordinates_angstrom],
+            "coordinates_angstrom": [[round(x, 6) + 0.0 for x in row] for row in self.coordinates_angstrom],
             "charge": self.charge,
             "multiplicity": self.multiplicity,
             # Unset optional settings (None) are left out, so adding a new optional setting to

@@ -38,8 +38,9 @@ def get_runner(name: str, task: str) -> RunFunction:
     return loader()
 
 
-def run_cached(spec: CalcSpec, resources: Resources, cache: Cache | None,
-               stream: IO[str] | None = None) -> CalcResult:
+def run_cached(
+    spec: CalcSpec, resources: Resources, cache: Cache | None, stream: IO[str] | None = None
+) -> CalcResult:
     """Return the cached result of ``spec`` if one exists, else compute, cache and return it.
 
     The cache key is the content hash of the spec (geometry, charge, multiplicity, level, task,

@@ -33,21 +33,28 @@ def check_basis(level: LevelOfTheory, elements: set[str] | list[str], label: str
         except Exception:  # PySCF raises KeyError, RuntimeError or BasisNotFoundError by version
             shells = None
         if not shells:
-            raise InputError(f"{label}: basis '{name}' of level '{level.name}' has no functions "
-                             f"for element {element}")
+            raise InputError(
+                f"{label}: basis '{name}' of level '{level.name}' has no functions for element {element}"
+            )
 
 
-def build_mole(spec: CalcSpec, stream: IO[str] | None = None, verbose: int = 4,
-               max_memory_mb: int = 4000) -> Any:
+def build_mole(
+    spec: CalcSpec, stream: IO[str] | None = None, verbose: int = 4, max_memory_mb: int = 4000
+) -> Any:
     """A PySCF ``Mole`` for ``spec`` (ghost atoms carry basis functions only)."""
     from pyscf import gto
 
     check_charge_multiplicity(
         [s for i, s in enumerate(spec.symbols) if i not in spec.ghost_atoms],
-        spec.charge, spec.multiplicity, spec.label or "spec")
+        spec.charge,
+        spec.multiplicity,
+        spec.label or "spec",
+    )
     check_basis(spec.level, set(spec.symbols), spec.label or "spec")
-    atoms = [(f"ghost-{s}" if i in spec.ghost_atoms else s, tuple(xyz))
-             for i, (s, xyz) in enumerate(zip(spec.symbols, spec.coordinates_angstrom, strict=True))]
+    atoms = [
+        (f"ghost-{s}" if i in spec.ghost_atoms else s, tuple(xyz))
+        for i, (s, xyz) in enumerate(zip(spec.symbols, spec.coordinates_angstrom, strict=True))
+    ]
     basis = {s: spec.level.basis_for(s) for s in set(spec.symbols)}
     for i in spec.ghost_atoms:
         basis[f"ghost-{spec.symbols[i]}"] = spec.level.basis_for(spec.symbols[i])
@@ -91,13 +98,18 @@ def _software() -> dict[str, str]:
 
     from compchem import __version__
 
-    return {"compchem": __version__, "pyscf": pyscf.__version__,
-            "geometric": getattr(geometric, "__version__", "?"), "numpy": np.__version__,
-            "python": platform.python_version()}
+    return {
+        "compchem": __version__,
+        "pyscf": pyscf.__version__,
+        "geometric": getattr(geometric, "__version__", "?"),
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
 
 
-def run_pyscf(spec: CalcSpec, resources: Resources, cache: Cache | None = None,
-              stream: IO[str] | None = None) -> CalcResult:
+def run_pyscf(
+    spec: CalcSpec, resources: Resources, cache: Cache | None = None, stream: IO[str] | None = None
+) -> CalcResult:
     """Run one calculation and return its result (the caller writes the record).
 
     Raises
@@ -120,15 +132,36 @@ def run_pyscf(spec: CalcSpec, resources: Resources, cache: Cache | None = None,
     if checkpoint:
         coords = np.asarray(checkpoint["coordinates_angstrom"], dtype=float)
         history = list(checkpoint["history"])
-        log.info("%s: resuming optimization from checkpoint after %d steps (E=%.10f Ha)",
-                 spec.label, len(history), history[-1]["energy_hartree"] if history else float("nan"))
-    start_spec = CalcSpec(spec.symbols, tuple(map(tuple, coords)), spec.charge, spec.multiplicity,
-                          spec.level, spec.task, spec.ghost_atoms, spec.label, spec.fragments)
+        log.info(
+            "%s: resuming optimization from checkpoint after %d steps (E=%.10f Ha)",
+            spec.label,
+            len(history),
+            history[-1]["energy_hartree"] if history else float("nan"),
+        )
+    start_spec = CalcSpec(
+        spec.symbols,
+        tuple(map(tuple, coords)),
+        spec.charge,
+        spec.multiplicity,
+        spec.level,
+        spec.task,
+        spec.ghost_atoms,
+        spec.label,
+        spec.fragments,
+    )
     mol = build_mole(start_spec, stream, max_memory_mb=int(0.85 * resources.memory_mb))
     mf = make_scf(mol, spec.level)
-    log.info("%s: %s %s, %d atoms, %d basis functions, charge %+d, multiplicity %d, %d threads",
-             spec.label, spec.task, spec.level.describe(), mol.natm, mol.nao_nr(), spec.charge,
-             spec.multiplicity, resources.threads)
+    log.info(
+        "%s: %s %s, %d atoms, %d basis functions, charge %+d, multiplicity %d, %d threads",
+        spec.label,
+        spec.task,
+        spec.level.describe(),
+        mol.natm,
+        mol.nao_nr(),
+        spec.charge,
+        spec.multiplicity,
+        resources.threads,
+    )
     n_steps_before = len(history)
     grad = None
     converged = True
@@ -142,35 +175,56 @@ def run_pyscf(spec: CalcSpec, resources: Resources, cache: Cache | None = None,
             grad = np.asarray(mf.nuc_grad_method().kernel())
     wall = time.perf_counter() - t0
     grms, gmax = gradient_norms(grad) if grad is not None else (None, None)
-    log.info("%s: done, E=%.10f Ha, %d optimization steps (%d this run), %.1f s", spec.label,
-             energy, len(history), len(history) - n_steps_before, wall)
+    log.info(
+        "%s: done, E=%.10f Ha, %d optimization steps (%d this run), %.1f s",
+        spec.label,
+        energy,
+        len(history),
+        len(history) - n_steps_before,
+        wall,
+    )
     result = CalcResult(
-        label=spec.label, task=spec.task, program="pyscf", program_version=_software()["pyscf"],
-        spec_hash=key, level=spec.level.to_dict(), charge=spec.charge,
-        multiplicity=spec.multiplicity, symbols=list(spec.symbols),
-        coordinates_angstrom=np.asarray(coords).round(8).tolist(), energy_hartree=energy,
-        converged=bool(converged), n_opt_steps=len(history),
+        label=spec.label,
+        task=spec.task,
+        program="pyscf",
+        program_version=_software()["pyscf"],
+        spec_hash=key,
+        level=spec.level.to_dict(),
+        charge=spec.charge,
+        multiplicity=spec.multiplicity,
+        symbols=list(spec.symbols),
+        coordinates_angstrom=np.asarray(coords).round(8).tolist(),
+        energy_hartree=energy,
+        converged=bool(converged),
+        n_opt_steps=len(history),
         n_scf_cycles_last=int(getattr(mf, "cycles", 0) or 0),
-        gradient_rms_hartree_per_bohr=grms, gradient_max_hartree_per_bohr=gmax,
+        gradient_rms_hartree_per_bohr=grms,
+        gradient_max_hartree_per_bohr=gmax,
         n_basis_functions=int(mol.nao_nr()),
         wall_time_s=round(wall + (checkpoint or {}).get("wall_time_s", 0.0), 2),
         threads=resources.threads,
         fragments=[{"name": n, "atom_indices": list(ix)} for n, ix in spec.fragments],
-        history=history, software=_software(),
-        extra={"initial_coordinates_angstrom": [list(r) for r in spec.coordinates_angstrom],
-               "resumed_from_step": n_steps_before, "hostname": platform.node()},
+        history=history,
+        software=_software(),
+        extra={
+            "initial_coordinates_angstrom": [list(r) for r in spec.coordinates_angstrom],
+            "resumed_from_step": n_steps_before,
+            "hostname": platform.node(),
+        },
     )
     if not converged:
         raise ConvergenceError(
             f"{spec.label}: geometry optimization did not converge in {spec.level.opt_maxsteps} "
             f"steps this run ({len(history)} in all); the last geometry is checkpointed"
             + (f" at {cache.path(key, 'checkpoint')}" if cache else "")
-            + ": rerun to continue, or raise opt_maxsteps")
+            + ": rerun to continue, or raise opt_maxsteps"
+        )
     return result
 
 
-def _optimize(mf: Any, spec: CalcSpec, key: str, cache: Cache | None,
-              history: list[dict[str, float]], t0: float) -> tuple[bool, np.ndarray, float, Any]:
+def _optimize(
+    mf: Any, spec: CalcSpec, key: str, cache: Cache | None, history: list[dict[str, float]], t0: float
+) -> tuple[bool, np.ndarray, float, Any]:
     """geomeTRIC optimization through PySCF, checkpointing after every gradient."""
     from pyscf.geomopt import geometric_solver
 
@@ -182,24 +236,39 @@ def _optimize(mf: Any, spec: CalcSpec, key: str, cache: Cache | None,
         grad = np.asarray(env["gradients"])
         now = time.perf_counter()
         grms, gmax = gradient_norms(grad)
-        step = {"energy_hartree": float(env["energy"]),
-                "gradient_rms_hartree_per_bohr": grms, "gradient_max_hartree_per_bohr": gmax,
-                "step_time_s": round(now - state["t"], 2)}
+        step = {
+            "energy_hartree": float(env["energy"]),
+            "gradient_rms_hartree_per_bohr": grms,
+            "gradient_max_hartree_per_bohr": gmax,
+            "step_time_s": round(now - state["t"], 2),
+        }
         state["t"] = now
         history.append(step)
         coords = np.asarray(env["mol"].atom_coords(unit="Bohr")) * BOHR_TO_ANGSTROM
         state["coords"], state["grad"], state["energy"] = coords, grad, step["energy_hartree"]
-        log.info("%s: opt step %d  E=%.10f Ha  dE=%+.2e Ha  grad rms=%.2e max=%.2e Ha/bohr  %.1f s",
-                 spec.label, len(history), step["energy_hartree"],
-                 step["energy_hartree"] - (history[-2]["energy_hartree"] if len(history) > 1 else
-                                           step["energy_hartree"]),
-                 step["gradient_rms_hartree_per_bohr"], step["gradient_max_hartree_per_bohr"],
-                 step["step_time_s"])
+        log.info(
+            "%s: opt step %d  E=%.10f Ha  dE=%+.2e Ha  grad rms=%.2e max=%.2e Ha/bohr  %.1f s",
+            spec.label,
+            len(history),
+            step["energy_hartree"],
+            step["energy_hartree"]
+            - (history[-2]["energy_hartree"] if len(history) > 1 else step["energy_hartree"]),
+            step["gradient_rms_hartree_per_bohr"],
+            step["gradient_max_hartree_per_bohr"],
+            step["step_time_s"],
+        )
         if cache is not None:
-            cache.put(key, "checkpoint", {
-                "label": spec.label, "symbols": list(spec.symbols),
-                "coordinates_angstrom": coords.round(8).tolist(), "history": history,
-                "wall_time_s": round(wall_before + now - t0, 2)})
+            cache.put(
+                key,
+                "checkpoint",
+                {
+                    "label": spec.label,
+                    "symbols": list(spec.symbols),
+                    "coordinates_angstrom": coords.round(8).tolist(),
+                    "history": history,
+                    "wall_time_s": round(wall_before + now - t0, 2),
+                },
+            )
 
     conv_params = {
         "convergence_energy": level.opt_convergence_energy_hartree,
@@ -210,12 +279,13 @@ def _optimize(mf: Any, spec: CalcSpec, key: str, cache: Cache | None,
     }
     try:
         converged, mol_eq = geometric_solver.kernel(
-            mf, callback=callback, maxsteps=level.opt_maxsteps, assert_convergence=True,
-            **conv_params)
+            mf, callback=callback, maxsteps=level.opt_maxsteps, assert_convergence=True, **conv_params
+        )
     except RuntimeError as exc:
         if "not converged" in str(exc):
-            raise ConvergenceError(f"{spec.label}: SCF did not converge during the optimization "
-                                   f"(step {len(history) + 1}): {exc}") from exc
+            raise ConvergenceError(
+                f"{spec.label}: SCF did not converge during the optimization (step {len(history) + 1}): {exc}"
+            ) from exc
         raise
     final = np.asarray(mol_eq.atom_coords(unit="Bohr")) * BOHR_TO_ANGSTROM
     if "coords" in state and np.abs(final - state["coords"]).max() < 1e-7:

@@ -26,9 +26,15 @@ class PreoptResult:
     method: str
 
 
-def preoptimize(symbols: list[str], coordinates_angstrom: np.ndarray, charge: int,
-                multiplicity: int, method: str = "GFN2-xTB", fmax_ev_per_angstrom: float = 0.05,
-                max_steps: int = 400) -> PreoptResult:
+def preoptimize(
+    symbols: list[str],
+    coordinates_angstrom: np.ndarray,
+    charge: int,
+    multiplicity: int,
+    method: str = "GFN2-xTB",
+    fmax_ev_per_angstrom: float = 0.05,
+    max_steps: int = 400,
+) -> PreoptResult:
     """Relax a structure with GFN2-xTB (tblite) and ASE's BFGS.
 
     ``method == "none"`` returns the input unchanged with a NaN energy (no ranking possible).
@@ -43,8 +49,7 @@ def preoptimize(symbols: list[str], coordinates_angstrom: np.ndarray, charge: in
     atoms = Atoms(symbols=symbols, positions=coords)
     if len(atoms) == 1:
         atoms.calc = TBLite(method=method, charge=charge, multiplicity=multiplicity, verbosity=0)
-        return PreoptResult(coords.copy(), atoms.get_potential_energy() * EV_TO_HARTREE, 0, True,
-                            method)
+        return PreoptResult(coords.copy(), atoms.get_potential_energy() * EV_TO_HARTREE, 0, True, method)
     atoms.calc = TBLite(method=method, charge=charge, multiplicity=multiplicity, verbosity=0)
     opt = BFGS(atoms, logfile=None, maxstep=0.2)
     converged = bool(opt.run(fmax=fmax_ev_per_angstrom, steps=max_steps))

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from compchem.errors import ParseError
 
 
-def format_xyz(symbols: Sequence[str], coordinates_angstrom: Sequence[Sequence[float]],
-               comment: str = "") -> str:
+def format_xyz(
+    symbols: Sequence[str], coordinates_angstrom: Sequence[Sequence[float]], comment: str = ""
+) -> str:
     """XYZ file text for one structure."""
     lines = [str(len(symbols)), comment.replace("\n", " ")]
     for s, (x, y, z) in zip(symbols, coordinates_angstrom, strict=True):
@@ -23,7 +24,7 @@ def parse_xyz(text: str) -> tuple[list[str], list[list[float]], str]:
         n = int(lines[0].split()[0])
         comment = lines[1] if len(lines) > 1 else ""
         symbols, coords = [], []
-        for line in lines[2:2 + n]:
+        for line in lines[2 : 2 + n]:
             parts = line.split()
             symbols.append(parts[0])
             coords.append([float(v) for v in parts[1:4]])

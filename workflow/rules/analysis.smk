@@ -31,5 +31,7 @@ rule binding_table:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        "../envs/compchem.yaml"
     script:
         "../scripts/binding_table.py"

@@ -6,7 +6,7 @@ rule build_structure:
         xyz=f"{RESULTS}/structures/{{species}}.xyz",
         build=f"{RESULTS}/structures/{{species}}.build.json",
     params:
-        definition=lambda wc: PLAN.species_definition(wc.species),
+        definition=lambda wc: as_json(PLAN.species_definition(wc.species)),
         cache=CACHE,
     log:
         f"{RESULTS}/logs/build/{{species}}.log",
@@ -16,5 +16,7 @@ rule build_structure:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        "../envs/compchem.yaml"
     script:
         "../scripts/build_structure.py"

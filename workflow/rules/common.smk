@@ -1,8 +1,10 @@
 # Validated plan of the run; everything else comes from the compchem package.
+import json
 import os
 
 from snakemake.exceptions import WorkflowError
 
+from compchem import estimate
 from compchem.chem import SAFE_NAME
 from compchem.config import build_plan
 from compchem.errors import InputError
@@ -19,3 +21,21 @@ CACHE = os.path.join(RESULTS, "cache")
 wildcard_constraints:
     species=SAFE_NAME.pattern.strip("^$"),
     level=SAFE_NAME.pattern.strip("^$"),
+
+
+def dft_basis_functions(wc):
+    """Basis functions of a species at a level (sizes the job's resources)."""
+    return estimate.n_basis_functions(PLAN.symbols(wc.species), PLAN.levels[wc.level])
+
+
+def dft_mem_mb(wc):
+    return estimate.memory_mb(dft_basis_functions(wc), PLAN.levels[wc.level])
+
+
+def dft_runtime_min(wc, threads):
+    return estimate.runtime_minutes(dft_basis_functions(wc), PLAN.levels[wc.level], threads)
+
+
+def as_json(data):
+    """Canonical JSON of a params value: key order never triggers a rerun."""
+    return json.dumps(data, sort_keys=True)

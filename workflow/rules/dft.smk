@@ -1,11 +1,4 @@
 # DFT geometry optimization (PySCF + geomeTRIC), resumable through the content cache.
-from compchem import estimate
-
-
-def _nbasis(wc):
-    return estimate.n_basis_functions(PLAN.symbols(wc.species), PLAN.levels[wc.level])
-
-
 rule optimize:
     input:
         build=f"{RESULTS}/structures/{{species}}.build.json",
@@ -13,7 +6,7 @@ rule optimize:
         record=f"{RESULTS}/{{level}}/records/{{species}}.json",
         xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
     params:
-        level=lambda wc: PLAN.levels[wc.level].to_dict(),
+        level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
         cache=CACHE,
     log:
         f"{RESULTS}/{{level}}/logs/{{species}}.log",
@@ -21,9 +14,9 @@ rule optimize:
         f"{RESULTS}/{{level}}/benchmarks/{{species}}.tsv"
     threads: 8
     resources:
-        mem_mb=lambda wc: estimate.memory_mb(_nbasis(wc), PLAN.levels[wc.level]),
-        runtime=lambda wc, threads: estimate.runtime_minutes(
-            _nbasis(wc), PLAN.levels[wc.level], threads
-        ),
+        mem_mb=dft_mem_mb,
+        runtime=dft_runtime_min,
+    conda:
+        "../envs/compchem.yaml"
     script:
         "../scripts/optimize.py"

@@ -1,6 +1,12 @@
 """Adapter: binding-energy table of one level (compchem.jobs.binding_table_job)."""
 
-from compchem.jobs import binding_table_job
+import sys
+from pathlib import Path
+
+# this repository's compchem package, also inside a conda env made from workflow/envs
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 (set by Snakemake)
+
+from compchem.jobs import binding_table_job  # noqa: E402
 
 binding_table_job(
     record_paths=dict(zip(snakemake.params.species, snakemake.input.records, strict=True)),  # noqa: F821

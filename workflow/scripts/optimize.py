@@ -1,10 +1,17 @@
 """Adapter: DFT optimization of one species at one level (compchem.jobs.optimize_job)."""
 
-from compchem.jobs import optimize_job
+import json
+import sys
+from pathlib import Path
+
+# this repository's compchem package, also inside a conda env made from workflow/envs
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 (set by Snakemake)
+
+from compchem.jobs import optimize_job  # noqa: E402
 
 optimize_job(
     build_path=snakemake.input.build,  # noqa: F821 (injected by Snakemake)
-    level=snakemake.params.level,  # noqa: F821
+    level=json.loads(snakemake.params.level),  # noqa: F821
     record_path=snakemake.output.record,  # noqa: F821
     xyz_path=snakemake.output.xyz,  # noqa: F821
     threads=snakemake.threads,  # noqa: F821

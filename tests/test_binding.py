@@ -1,0 +1,89 @@
+"""Binding-energy arithmetic and tables on hand-made records (pure, no DFT)."""
+
+import csv
+import io
+
+import pytest
+
+from compchem.analysis.binding import binding_energy_hartree, binding_rows, write_tables
+from compchem.errors import InputError
+from compchem.models import CalcResult
+from compchem.units import HARTREE_TO_EV
+
+LEVEL = {"name": "t", "functional": "b3lyp", "basis": "sto-3g", "density_fitting": False, "grid_level": 3}
+
+
+def rec(label, energy, symbols=("Li",), coords=((0.0, 0.0, 0.0),), fragments=(), level=LEVEL):
+    return CalcResult(
+        label=label,
+        task="optimize",
+        program="pyscf",
+        program_version="x",
+        spec_hash=label,
+        level=dict(level),
+        charge=1,
+        multiplicity=1,
+        symbols=list(symbols),
+        coordinates_angstrom=[list(c) for c in coords],
+        energy_hartree=energy,
+        converged=True,
+        fragments=list(fragments),
+    )
+
+
+def records():
+    cluster = rec(
+        "Li_w2",
+        -160.0,
+        ("Li", "O", "H", "H", "O", "H", "H"),
+        (
+            (0, 0, 0),
+            (0, 0, 1.9),
+            (0, 0.8, 2.5),
+            (0, -0.8, 2.5),
+            (0, 0, -2.1),
+            (0, 0.8, -2.7),
+            (0, -0.8, -2.7),
+        ),
+        [
+            {"name": "Li", "atom_indices": [0]},
+            {"name": "water", "atom_indices": [1, 2, 3]},
+            {"name": "water", "atom_indices": [4, 5, 6]},
+        ],
+    )
+    return {"Li_ion": rec("Li_ion", -7.2), "water": rec("water", -76.3), "Li_w2": cluster}
+
+
+def test_binding_energy_definition():
+    # SCIENCE.md §2: E(Li+) + sum E(L) - E(C); two copies of water count twice
+    e = binding_energy_hartree(records(), "Li_ion", ["water", "water"], "Li_w2")
+    assert e == pytest.approx(-7.2 - 2 * 76.3 + 160.0)
+    assert e > 0
+
+
+def test_rows_contacts_and_paper_delta(tmp_path):
+    rows = binding_rows(
+        records(),
+        [{"name": "Li_w2", "ligands": ["water", "water"], "paper_value_ev": 4.0, "paper_label": "x"}],
+        "Li_ion",
+        geometry_dir=tmp_path,
+    )
+    row = rows[0]
+    assert row["E_bind_eV"] == pytest.approx(0.2 * HARTREE_TO_EV, abs=1e-4)
+    assert row["E_bind_minus_paper_eV"] == pytest.approx(0.2 * HARTREE_TO_EV - 4.0, abs=1e-4)
+    assert row["coordination_number"] == 2
+    assert row["donor_contacts"] == "water:O1; water:O1"
+    assert row["Li_X_distances_angstrom"] == "1.900; 2.100"
+    write_tables(rows, "t", records(), tmp_path / "b.csv", tmp_path / "b.md", tmp_path / "b.json")
+    table = list(csv.DictReader(io.StringIO((tmp_path / "b.csv").read_text())))
+    assert float(table[0]["E_bind_eV"]) == pytest.approx(5.4423, abs=1e-3)
+    assert "E_bind = E(Li+)" in (tmp_path / "b.md").read_text()
+
+
+def test_missing_record_and_mixed_levels():
+    recs = records()
+    with pytest.raises(InputError, match=r"no record for \['DME'\]"):
+        binding_energy_hartree(recs, "Li_ion", ["DME"], "Li_w2")
+    recs["water"] = rec("water", -76.3, level={**LEVEL, "basis": "3-21g"})
+    with pytest.raises(InputError, match="different levels of theory"):
+        binding_rows(recs, [{"name": "Li_w2", "ligands": ["water", "water"]}], "Li_ion")

@@ -1,0 +1,109 @@
+"""Bad input gets one clear error naming the entry, before any DFT."""
+
+import pytest
+import yaml
+
+from compchem.config import build_plan, load_plan
+from compchem.errors import InputError
+
+
+def base(tmp_path, **over):
+    sheet = tmp_path / "ligands.tsv"
+    sheet.write_text("name\tsmiles\tcharge\tdescription\nwater\tO\t0\tw\nammonia\tN\t0\ta\n")
+    cfg = {
+        "ligand_sheet": str(sheet),
+        "clusters": [{"name": "Li_w", "ligands": ["water"]}],
+        "levels": {"t": {"basis": "sto-3g"}},
+        "run_levels": ["t"],
+    }
+    cfg.update(over)
+    return cfg
+
+
+def test_default_config_is_valid(root):
+    plan = load_plan(root / "workflow" / "config" / "config.yaml", [root])
+    assert plan.species() == ["Li_ion", "imidazole", "PDOL1", "Li_Im", "Li_PDOL", "Li_PDOL2", "Li_PDOL_Im2"]
+    assert plan.ligands["PDOL1"].smiles == "COCOCCOC"
+    assert plan.levels["paper"].basis == "6-311+G(d,p)"
+    assert plan.clusters["Li_PDOL_Im2"].paper_value_ev == 4.02
+    assert plan.charge_multiplicity("Li_PDOL2") == (1, 1)
+
+
+def test_defaults_filled(tmp_path):
+    plan = build_plan(base(tmp_path))
+    assert plan.build["seed"] == 42 and plan.ion_name == "Li_ion"
+    assert plan.levels["t"].functional == "b3lyp"
+
+
+@pytest.mark.parametrize(
+    "over, message",
+    [
+        ({"bogus": 1}, "Additional properties are not allowed ('bogus' was unexpected)"),
+        ({"levels": {"t": {"basis": "sto-3g", "functionl": "pbe"}}}, "levels/t"),
+        (
+            {"clusters": [{"name": "Li_x", "ligands": ["nope"]}]},
+            "cluster 'Li_x' names unknown ligand(s) ['nope']",
+        ),
+        ({"clusters": [{"name": "../evil", "ligands": ["water"]}]}, "'../evil' is not a safe file name"),
+        ({"clusters": [{"name": "water", "ligands": ["water"]}]}, "cluster name 'water' is used twice"),
+        (
+            {
+                "ligands": [{"name": "bad", "smiles": "C1CC"}],
+                "clusters": [{"name": "Li_b", "ligands": ["bad"]}],
+            },
+            "ligand 'bad': invalid SMILES 'C1CC'",
+        ),
+        (
+            {
+                "ligands": [{"name": "im", "smiles": "c1cnc[n-]1", "charge": 0}],
+                "clusters": [{"name": "Li_b", "ligands": ["im"]}],
+            },
+            "carries formal charge -1",
+        ),
+        (
+            {"clusters": [{"name": "Li_w", "ligands": ["water"], "multiplicity": 2}]},
+            "cluster 'Li_w': charge +1 and multiplicity 2 do not match 12 electrons",
+        ),
+        (
+            {"ion": {"symbol": "Li", "charge": 1, "multiplicity": 2}},
+            "ion: charge +1 and multiplicity 2 do not match 2 electrons",
+        ),
+        (
+            {"levels": {"t": {"basis": {"H": "sto-3g", "O": "sto-3g"}}}},
+            "level 't': no basis given for element Li",
+        ),
+        (
+            {
+                "levels": {"t": {"basis": "6-31g*"}},
+                "ligands": [{"name": "xe", "smiles": "[Xe]"}],
+                "clusters": [{"name": "Li_xe", "ligands": ["xe"]}],
+            },
+            "basis '6-31g*' of level 't' has no functions for element Xe",
+        ),
+        ({"run_levels": ["missing"]}, "run_levels names unknown level 'missing'"),
+    ],
+)
+def test_bad_input(tmp_path, over, message):
+    with pytest.raises(InputError) as info:
+        build_plan(base(tmp_path, **over))
+    assert message in str(info.value)
+
+
+def test_bad_sheet_rows(tmp_path):
+    sheet = tmp_path / "other.tsv"
+    sheet.write_text("name\tsmiles\tcharge\tdescription\nwater\tO\t0\tw\nwater\tO\t0\tagain\n")
+    with pytest.raises(InputError, match="ligand 'water' is defined twice"):
+        build_plan(base(tmp_path, ligand_sheet=str(sheet)))
+    sheet.write_text("name\tsmiles\tcharge\nwater\tO\t0\n")
+    with pytest.raises(InputError, match=r"missing column\(s\) \['description'\]"):
+        build_plan(base(tmp_path, ligand_sheet=str(sheet)))
+    sheet.write_text("name\tsmiles\tcharge\tdescription\nwa ter\tO\t0\tw\n")
+    with pytest.raises(InputError, match="'wa ter' is not a safe file name"):
+        build_plan(base(tmp_path, ligand_sheet=str(sheet)))
+
+
+def test_load_plan_from_yaml(tmp_path):
+    cfg = base(tmp_path)
+    path = tmp_path / "my.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert load_plan(path).species() == ["Li_ion", "water", "Li_w"]

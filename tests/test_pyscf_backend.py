@@ -1,0 +1,116 @@
+"""Real PySCF calculations on Li+-H2O (4 atoms): energies, optimization, resume, errors.
+
+Reference energies were computed with this backend (PySCF 2.14.0, B3LYP, grid level 3,
+conv_tol 1e-10) at the fixed geometry GEOM below:
+    STO-3G, no density fitting:  -82.62811981655783 Ha
+    3-21G, density fitting:      -83.30188864128829 Ha
+Tolerance 1e-6 Ha allows for grid/BLAS differences across PySCF versions and machines.
+"""
+
+import numpy as np
+import pytest
+
+from compchem.backends.base import get_runner, run_cached
+from compchem.backends.pyscf_backend import run_pyscf
+from compchem.errors import BackendUnavailableError, ConvergenceError, InputError
+from compchem.models import CalcSpec, LevelOfTheory, Resources
+from compchem.records import Cache
+
+pytestmark = pytest.mark.dft
+
+GEOM = ((0.0, 0.0, -1.85), (0.0, 0.0, 0.0), (0.0, 0.7572, 0.5865), (0.0, -0.7572, 0.5865))
+STO = LevelOfTheory.from_dict("sto", {"basis": "sto-3g", "density_fitting": False, "scf_conv_tol": 1e-10})
+R = Resources(threads=2, memory_mb=2000)
+
+
+def spec(level=STO, task="energy", geom=GEOM, **kw):
+    return CalcSpec(("Li", "O", "H", "H"), geom, 1, 1, level, task, label="Li_H2O", **kw)
+
+
+def test_energy_sto3g_reference():
+    res = run_pyscf(spec(), R)
+    assert res.energy_hartree == pytest.approx(-82.62811981655783, abs=1e-6)
+    assert res.converged and res.n_basis_functions == 12 and res.program == "pyscf"
+    assert res.level["basis"] == "sto-3g" and res.level["density_fitting"] is False
+
+
+def test_energy_321g_density_fitting_reference():
+    level = LevelOfTheory.from_dict("d", {"basis": "3-21g", "density_fitting": True, "scf_conv_tol": 1e-10})
+    res = run_pyscf(spec(level), R)
+    assert res.energy_hartree == pytest.approx(-83.30188864128829, abs=1e-6)
+
+
+def test_gradient_task_reports_gradient():
+    res = run_pyscf(spec(task="gradient"), R)
+    assert res.gradient_max_hartree_per_bohr > 1e-3  # GEOM is not a stationary point
+
+
+def test_optimization_converges_and_lowers_energy(tmp_path):
+    cache = Cache(tmp_path)
+    res = run_cached(spec(task="optimize"), R, cache)
+    assert res.converged and res.n_opt_steps >= 2
+    assert res.energy_hartree < -82.62811981655783
+    assert res.gradient_max_hartree_per_bohr < 4.5e-4  # geomeTRIC's default gmax criterion
+    li_o = np.linalg.norm(np.subtract(res.coordinates_angstrom[0], res.coordinates_angstrom[1]))
+    assert 1.6 < li_o < 2.0
+    assert len(res.history) == res.n_opt_steps
+    # cached: the same spec under another name is not recomputed
+    again = run_cached(
+        spec(task="optimize").__class__(**{**spec(task="optimize").__dict__, "label": "renamed"}), R, cache
+    )
+    assert again.label == "renamed" and again.energy_hartree == res.energy_hartree
+    assert again.wall_time_s == res.wall_time_s
+
+
+def test_interrupted_optimization_resumes_from_checkpoint(tmp_path):
+    start = ((0.0, 0.0, -2.6),) + GEOM[1:]
+    short = LevelOfTheory.from_dict(
+        "sto", {**{k: v for k, v in STO.to_dict().items() if k != "name"}, "opt_maxsteps": 2}
+    )
+    cache = Cache(tmp_path)
+    with pytest.raises(ConvergenceError, match="checkpointed"):
+        run_cached(spec(short, "optimize", start), R, cache)
+    key = spec(short, "optimize", start).content_hash()
+    checkpoint = cache.get(key, "checkpoint")
+    # geomeTRIC evaluates the start plus one gradient per iteration: maxsteps + 1 in all
+    assert checkpoint is not None and len(checkpoint["history"]) == 3
+    assert cache.get(key, "record") is None
+    # a rerun with the same spec continues from the last geometry, not from scratch
+    with pytest.raises(ConvergenceError):
+        run_cached(spec(short, "optimize", start), R, cache)
+    history = cache.get(key, "checkpoint")["history"]
+    assert len(history) == 6
+    assert history[3]["energy_hartree"] == pytest.approx(history[2]["energy_hartree"], abs=1e-8)
+    # the uninterrupted run from the same start reaches the same minimum
+    full = run_cached(spec(STO, "optimize", start), R, Cache(tmp_path / "full"))
+    resumed_level = LevelOfTheory.from_dict(
+        "sto", {**{k: v for k, v in STO.to_dict().items() if k != "name"}, "opt_maxsteps": 50}
+    )
+    # same science (maxsteps differs, so it is a new spec): seed its checkpoint from the old one
+    key_long = spec(resumed_level, "optimize", start).content_hash()
+    cache.put(key_long, "checkpoint", cache.get(key, "checkpoint"))
+    resumed = run_cached(spec(resumed_level, "optimize", start), R, cache)
+    assert resumed.extra["resumed_from_step"] == 6
+    assert resumed.energy_hartree == pytest.approx(full.energy_hartree, abs=2e-6)
+    assert cache.get(key_long, "checkpoint") is None  # dropped once the record exists
+
+
+def test_scf_not_converged_is_convergence_error():
+    level = LevelOfTheory.from_dict(
+        "x", {"basis": "sto-3g", "density_fitting": False, "scf_max_cycle": 1, "scf_conv_tol": 1e-12}
+    )
+    with pytest.raises(ConvergenceError, match="SCF did not converge"):
+        run_pyscf(spec(level), R)
+
+
+def test_bad_charge_multiplicity_and_basis():
+    with pytest.raises(InputError, match="multiplicity 2 do not match"):
+        run_pyscf(CalcSpec(("Li", "O", "H", "H"), GEOM, 1, 2, STO, "energy", label="x"), R)
+    level = LevelOfTheory.from_dict("b", {"basis": {"O": "sto-3g", "H": "sto-3g", "Li": "nonsense"}})
+    with pytest.raises(InputError, match="basis 'nonsense' of level 'b' has no functions for element Li"):
+        run_pyscf(spec(level), R)
+
+
+def test_unknown_backend():
+    with pytest.raises(BackendUnavailableError, match="unknown backend 'orca'"):
+        get_runner("orca", "energy")

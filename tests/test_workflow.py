@@ -1,0 +1,91 @@
+"""Real Snakemake runs of a tiny config in a temporary directory."""
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.workflow
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
+
+
+def run(args, cwd, check=True):
+    proc = subprocess.run(SNAKEMAKE + args, cwd=cwd, capture_output=True, text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {args} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Snakemake's 'Job stats' table as {rule: count}."""
+    block = output.split("Job stats:")[1]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", block, re.MULTILINE)}
+
+
+def test_lint_and_dry_run_of_default_config(tmp_path):
+    lint = subprocess.run(SNAKEMAKE + ["--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr
+    dry = run(["-n", "--cores", "2", "--directory", str(tmp_path)], ROOT)
+    counts = job_counts(dry.stdout + dry.stderr)
+    # Li_ion, imidazole, PDOL1 and the paper's four clusters
+    assert counts["build_structure"] == 7 and counts["optimize"] == 7
+
+
+def test_end_to_end_tiny_config_and_incremental_rerun(tmp_path, data_dir):
+    for name in ("tiny.yaml", "ligands_empty.tsv"):
+        shutil.copy(data_dir / name, tmp_path / name)
+    run(["--cores", "2", "--configfile", "tiny.yaml"], tmp_path)
+    table = read_csv(tmp_path / "results/tiny/binding_energies.csv")
+    assert [r["cluster"] for r in table] == ["Li_water_NH3"]
+    row = table[0]
+    # Reference: this workflow at B3LYP/STO-3G on 2026-11-25 (PySCF 2.14.0) gave 6.843 eV
+    # (STO-3G overbinds strongly: large basis-set superposition error).
+    assert float(row["E_bind_eV"]) == pytest.approx(6.843, abs=0.01)
+    assert row["donor_contacts"] == "water:O1; ammonia:N1"
+    assert row["all_converged"] == "True"
+    assert (tmp_path / row["geometry_xyz"]).exists()
+    for log in ("results/tiny/logs/Li_water_NH3.log", "results/logs/build/Li_water_NH3.log"):
+        assert (tmp_path / log).stat().st_size > 0
+    assert "opt step 1" in (tmp_path / "results/tiny/logs/Li_water_NH3.log").read_text()
+
+    # add a candidate: one ligand, one cluster -> only the new species are computed
+    records = tmp_path / "results/tiny/records"
+    before = {p.name: p.stat().st_mtime_ns for p in records.iterdir()}
+    cfg = yaml.safe_load((tmp_path / "tiny.yaml").read_text())
+    cfg["ligands"].append({"name": "methanol", "smiles": "CO", "charge": 0})
+    cfg["clusters"].append({"name": "Li_MeOH", "ligands": ["methanol"]})
+    (tmp_path / "more.yaml").write_text(yaml.safe_dump(cfg))
+    dry = run(["-n", "--cores", "2", "--configfile", "more.yaml"], tmp_path)
+    counts = job_counts(dry.stdout + dry.stderr)
+    assert counts["build_structure"] == 2 and counts["optimize"] == 2
+    assert counts["binding_table"] == 1
+    run(["--cores", "2", "--configfile", "more.yaml"], tmp_path)
+    after = {p.name: p.stat().st_mtime_ns for p in records.iterdir()}
+    assert {k: after[k] for k in before} == before  # nothing finished was rewritten
+    table = read_csv(tmp_path / "results/tiny/binding_energies.csv")
+    assert [r["cluster"] for r in table] == ["Li_water_NH3", "Li_MeOH"]
+    assert 2.0 < float(table[1]["E_bind_eV"]) < 6.0
+
+
+def test_bad_config_fails_before_any_job(tmp_path, data_dir):
+    shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
+    cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
+    cfg["clusters"].append({"name": "Li_x", "ligands": ["unobtainium"]})
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    proc = run(["--cores", "1", "--configfile", "bad.yaml"], tmp_path, check=False)
+    assert proc.returncode != 0
+    assert "cluster 'Li_x' names unknown ligand(s) ['unobtainium']" in proc.stderr + proc.stdout
+    assert not (tmp_path / "results").exists()
