@@ -95,11 +95,35 @@ def test_interrupted_optimization_resumes_from_checkpoint(tmp_path):
     assert cache.get(key_long, "checkpoint") is None  # dropped once the record exists
 
 
-def test_scf_not_converged_is_convergence_error():
+def test_scf_ladder_recovers_from_too_few_cycles():
+    # 3 cycles cannot converge this SCF; the second rung (more cycles + level shift) does, and the
+    # level shift does not change the converged energy (same reference as above).
     level = LevelOfTheory.from_dict(
-        "x", {"basis": "sto-3g", "density_fitting": False, "scf_max_cycle": 1, "scf_conv_tol": 1e-12}
+        "x", {"basis": "sto-3g", "density_fitting": False, "scf_max_cycle": 3, "scf_conv_tol": 1e-10}
     )
-    with pytest.raises(ConvergenceError, match="SCF did not converge"):
+    res = run_pyscf(spec(level), R)
+    attempts = res.extra["scf_attempts"]
+    assert [a["converged"] for a in attempts] == [False, True]
+    assert attempts[1]["attempt"].startswith("more cycles")
+    assert res.energy_hartree == pytest.approx(-82.62811981655783, abs=1e-6)
+
+
+def test_scf_ladder_recovers_inside_an_optimization(tmp_path):
+    # a stretched Li-O start and a 4-cycle limit: the first step's SCF fails, the ladder goes on
+    level = LevelOfTheory.from_dict(
+        "x", {"basis": "sto-3g", "density_fitting": False, "scf_max_cycle": 4, "scf_conv_tol": 1e-10}
+    )
+    stretched = ((0.0, 0.0, -3.5),) + GEOM[1:]
+    res = run_pyscf(spec(level, "optimize", stretched), R, Cache(tmp_path))
+    assert res.converged and res.extra["scf_attempts"][0]["converged"] is False
+    assert res.extra["scf_attempts"][-1]["converged"] is True
+
+
+def test_scf_never_converging_is_convergence_error():
+    level = LevelOfTheory.from_dict(
+        "x", {"basis": "sto-3g", "density_fitting": False, "scf_max_cycle": 2, "scf_conv_tol": 1e-30}
+    )
+    with pytest.raises(ConvergenceError, match="SCF did not converge on any of 5 attempts"):
         run_pyscf(spec(level), R)
 
 

@@ -6,6 +6,7 @@ every gradient, atomically, so a job killed at any moment resumes from its last 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import platform
 import time
@@ -72,9 +73,31 @@ def build_mole(
     return mol
 
 
-def make_scf(mol: Any, level: LevelOfTheory) -> Any:
-    """RKS for closed shells, UKS otherwise; density fitting and grid from the level."""
+#: SCF fallback ladder, tried in order until one converges. Each entry changes only how the SCF
+#: iterates (cycles, level shift, damping, second-order solver, initial guess), never the converged
+#: energy, so it is not part of the content hash. Every attempt is logged and recorded.
+SCF_LADDER: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("as configured", {}),
+    ("more cycles + level shift 0.25 Ha", {"min_cycle": 200, "level_shift": 0.25}),
+    (
+        "damping 0.5 + level shift 0.5 Ha",
+        {"min_cycle": 300, "damp": 0.5, "level_shift": 0.5, "diis_start_cycle": 8},
+    ),
+    ("second-order (Newton) SCF", {"min_cycle": 100, "newton": True}),
+    ("atomic-density guess + Newton SCF", {"min_cycle": 100, "newton": True, "init_guess": "atom"}),
+)
+
+
+class _SCFNotConverged(RuntimeError):
+    """Internal: one SCF attempt failed (the ladder tries the next one)."""
+
+
+def make_scf(mol: Any, level: LevelOfTheory, attempt: dict[str, Any] | None = None) -> Any:
+    """RKS for closed shells, UKS otherwise; density fitting and grid from the level; ``attempt``
+    applies one rung of ``SCF_LADDER``."""
     from pyscf import dft
+
+    attempt = attempt or {}
 
     mf = dft.RKS(mol) if mol.spin == 0 else dft.UKS(mol)
     mf.xc = level.functional
@@ -83,6 +106,12 @@ def make_scf(mol: Any, level: LevelOfTheory) -> Any:
     mf.max_cycle = level.scf_max_cycle
     if level.density_fitting:
         mf = mf.density_fit(auxbasis=level.auxbasis) if level.auxbasis else mf.density_fit()
+    mf.max_cycle = max(level.scf_max_cycle, attempt.get("min_cycle", 0))
+    for key in ("level_shift", "damp", "diis_start_cycle", "init_guess"):
+        if key in attempt:
+            setattr(mf, key, attempt[key])
+    if attempt.get("newton"):
+        mf = mf.newton()
     return mf
 
 
@@ -112,12 +141,16 @@ def run_pyscf(
 ) -> CalcResult:
     """Run one calculation and return its result (the caller writes the record).
 
+    An SCF that does not converge is retried along ``SCF_LADDER``; an optimization whose SCF fails
+    at some step resumes from its last good geometry with the next rung.
+
     Raises
     ------
     InputError
         Charge/multiplicity do not match the electrons, or the basis lacks an element.
     ConvergenceError
-        SCF or optimization not converged; an optimization's last geometry stays checkpointed.
+        SCF not converged on any rung, or optimization not converged within ``opt_maxsteps``; an
+        optimization's last geometry stays checkpointed.
     """
     from pyscf import lib
 
@@ -126,55 +159,58 @@ def run_pyscf(
         lib.param.TMPDIR = resources.scratch_dir
     key = spec.content_hash()
     t0 = time.perf_counter()
-    history: list[dict[str, float]] = []
-    coords = np.asarray(spec.coordinates_angstrom, dtype=float)
-    checkpoint = cache.get(key, "checkpoint") if (cache and spec.task == "optimize") else None
+    optimizing = spec.task == "optimize" and len(spec.symbols) > 1
+    checkpoint = cache.get(key, "checkpoint") if (cache and optimizing) else None
+    track = _Track(spec, key, cache, t0, checkpoint)
     if checkpoint:
-        coords = np.asarray(checkpoint["coordinates_angstrom"], dtype=float)
-        history = list(checkpoint["history"])
         log.info(
             "%s: resuming optimization from checkpoint after %d steps (E=%.10f Ha)",
             spec.label,
-            len(history),
-            history[-1]["energy_hartree"] if history else float("nan"),
+            len(track.history),
+            track.history[-1]["energy_hartree"] if track.history else float("nan"),
         )
-    start_spec = CalcSpec(
-        spec.symbols,
-        tuple(map(tuple, coords)),
-        spec.charge,
-        spec.multiplicity,
-        spec.level,
-        spec.task,
-        spec.ghost_atoms,
-        spec.label,
-        spec.fragments,
-    )
-    mol = build_mole(start_spec, stream, max_memory_mb=int(0.85 * resources.memory_mb))
-    mf = make_scf(mol, spec.level)
-    log.info(
-        "%s: %s %s, %d atoms, %d basis functions, charge %+d, multiplicity %d, %d threads",
-        spec.label,
-        spec.task,
-        spec.level.describe(),
-        mol.natm,
-        mol.nao_nr(),
-        spec.charge,
-        spec.multiplicity,
-        resources.threads,
-    )
-    n_steps_before = len(history)
-    grad = None
-    converged = True
-    if spec.task == "optimize" and mol.natm > 1:
-        converged, coords, energy, grad = _optimize(mf, spec, key, cache, history, t0)
+    n_steps_before = len(track.history)
+    attempts: list[dict[str, Any]] = []
+    for rung, (name, settings) in enumerate(SCF_LADDER):
+        start = dataclasses.replace(spec, coordinates_angstrom=tuple(map(tuple, track.coords)))
+        mol = build_mole(start, stream, max_memory_mb=int(0.85 * resources.memory_mb))
+        mf = make_scf(mol, spec.level, settings)
+        if rung == 0:
+            log.info(
+                "%s: %s %s, %d atoms, %d basis functions, charge %+d, multiplicity %d, %d threads",
+                spec.label,
+                spec.task,
+                spec.level.describe(),
+                mol.natm,
+                mol.nao_nr(),
+                spec.charge,
+                spec.multiplicity,
+                resources.threads,
+            )
+        else:
+            log.warning("%s: SCF attempt %d/%d: %s", spec.label, rung + 1, len(SCF_LADDER), name)
+        try:
+            if optimizing:
+                converged, energy, grad = _optimize(mf, spec, track)
+            else:
+                converged, energy, grad = True, _scf(mf, spec), None
+                if spec.task == "gradient" and mol.natm > 1:
+                    grad = np.asarray(mf.nuc_grad_method().kernel())
+        except _SCFNotConverged as exc:
+            attempts.append({"attempt": name, "converged": False, "message": str(exc)})
+            log.warning("%s: %s", spec.label, exc)
+            continue
+        attempts.append({"attempt": name, "converged": True})
+        break
     else:
-        energy = float(mf.kernel())
-        if not mf.converged:
-            raise ConvergenceError(f"{spec.label}: SCF did not converge in {mf.max_cycle} cycles")
-        if spec.task in ("gradient", "optimize") and mol.natm > 1:
-            grad = np.asarray(mf.nuc_grad_method().kernel())
+        raise ConvergenceError(
+            f"{spec.label}: SCF did not converge on any of {len(SCF_LADDER)} attempts "
+            f"({'; '.join(a['attempt'] for a in attempts)})"
+            + ("; the last good geometry is checkpointed" if optimizing and cache else "")
+        )
     wall = time.perf_counter() - t0
     grms, gmax = gradient_norms(grad) if grad is not None else (None, None)
+    history = track.history
     log.info(
         "%s: done, E=%.10f Ha, %d optimization steps (%d this run), %.1f s",
         spec.label,
@@ -193,7 +229,7 @@ def run_pyscf(
         charge=spec.charge,
         multiplicity=spec.multiplicity,
         symbols=list(spec.symbols),
-        coordinates_angstrom=np.asarray(coords).round(8).tolist(),
+        coordinates_angstrom=np.asarray(track.coords).round(8).tolist(),
         energy_hartree=energy,
         converged=bool(converged),
         n_opt_steps=len(history),
@@ -209,6 +245,7 @@ def run_pyscf(
         extra={
             "initial_coordinates_angstrom": [list(r) for r in spec.coordinates_angstrom],
             "resumed_from_step": n_steps_before,
+            "scf_attempts": attempts,
             "hostname": platform.node(),
         },
     )
@@ -222,54 +259,76 @@ def run_pyscf(
     return result
 
 
-def _optimize(
-    mf: Any, spec: CalcSpec, key: str, cache: Cache | None, history: list[dict[str, float]], t0: float
-) -> tuple[bool, np.ndarray, float, Any]:
-    """geomeTRIC optimization through PySCF, checkpointing after every gradient."""
-    from pyscf.geomopt import geometric_solver
+def _scf(mf: Any, spec: CalcSpec) -> float:
+    energy = float(mf.kernel())
+    if not mf.converged:
+        raise _SCFNotConverged(f"SCF did not converge in {mf.max_cycle} cycles")
+    return energy
 
-    level = spec.level
-    state: dict[str, Any] = {"t": time.perf_counter()}
-    wall_before = (cache.get(key, "checkpoint") or {}).get("wall_time_s", 0.0) if cache else 0.0
 
-    def callback(env: dict[str, Any]) -> None:
+class _Track:
+    """Progress of one optimization: step history, last geometry and its checkpoint."""
+
+    def __init__(
+        self, spec: CalcSpec, key: str, cache: Cache | None, t0: float, checkpoint: dict[str, Any] | None
+    ) -> None:
+        self.spec, self.key, self.cache, self.t0 = spec, key, cache, t0
+        self.history: list[dict[str, float]] = list((checkpoint or {}).get("history", []))
+        self.coords = np.asarray(
+            (checkpoint or {}).get("coordinates_angstrom", spec.coordinates_angstrom), dtype=float
+        )
+        self.wall_before = (checkpoint or {}).get("wall_time_s", 0.0)
+        self.t_last = t0
+        self.energy: float | None = None
+        self.grad: np.ndarray | None = None
+
+    def step(self, env: dict[str, Any]) -> None:
+        """geomeTRIC callback after each SCF + gradient: log it and checkpoint the geometry."""
         grad = np.asarray(env["gradients"])
         now = time.perf_counter()
         grms, gmax = gradient_norms(grad)
-        step = {
-            "energy_hartree": float(env["energy"]),
-            "gradient_rms_hartree_per_bohr": grms,
-            "gradient_max_hartree_per_bohr": gmax,
-            "step_time_s": round(now - state["t"], 2),
-        }
-        state["t"] = now
-        history.append(step)
-        coords = np.asarray(env["mol"].atom_coords(unit="Bohr")) * BOHR_TO_ANGSTROM
-        state["coords"], state["grad"], state["energy"] = coords, grad, step["energy_hartree"]
+        energy = float(env["energy"])
+        previous = self.history[-1]["energy_hartree"] if self.history else energy
+        self.history.append(
+            {
+                "energy_hartree": energy,
+                "gradient_rms_hartree_per_bohr": grms,
+                "gradient_max_hartree_per_bohr": gmax,
+                "step_time_s": round(now - self.t_last, 2),
+            }
+        )
+        self.t_last = now
+        self.coords = np.asarray(env["mol"].atom_coords(unit="Bohr")) * BOHR_TO_ANGSTROM
+        self.energy, self.grad = energy, grad
         log.info(
             "%s: opt step %d  E=%.10f Ha  dE=%+.2e Ha  grad rms=%.2e max=%.2e Ha/bohr  %.1f s",
-            spec.label,
-            len(history),
-            step["energy_hartree"],
-            step["energy_hartree"]
-            - (history[-2]["energy_hartree"] if len(history) > 1 else step["energy_hartree"]),
-            step["gradient_rms_hartree_per_bohr"],
-            step["gradient_max_hartree_per_bohr"],
-            step["step_time_s"],
+            self.spec.label,
+            len(self.history),
+            energy,
+            energy - previous,
+            grms,
+            gmax,
+            self.history[-1]["step_time_s"],
         )
-        if cache is not None:
-            cache.put(
-                key,
+        if self.cache is not None:
+            self.cache.put(
+                self.key,
                 "checkpoint",
                 {
-                    "label": spec.label,
-                    "symbols": list(spec.symbols),
-                    "coordinates_angstrom": coords.round(8).tolist(),
-                    "history": history,
-                    "wall_time_s": round(wall_before + now - t0, 2),
+                    "label": self.spec.label,
+                    "symbols": list(self.spec.symbols),
+                    "coordinates_angstrom": self.coords.round(8).tolist(),
+                    "history": self.history,
+                    "wall_time_s": round(self.wall_before + now - self.t0, 2),
                 },
             )
 
+
+def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]:
+    """geomeTRIC optimization through PySCF; ``track`` logs and checkpoints every gradient."""
+    from pyscf.geomopt import geometric_solver
+
+    level = spec.level
     conv_params = {
         "convergence_energy": level.opt_convergence_energy_hartree,
         "convergence_grms": level.opt_convergence_grms_hartree_per_bohr,
@@ -279,19 +338,20 @@ def _optimize(
     }
     try:
         converged, mol_eq = geometric_solver.kernel(
-            mf, callback=callback, maxsteps=level.opt_maxsteps, assert_convergence=True, **conv_params
+            mf, callback=track.step, maxsteps=level.opt_maxsteps, assert_convergence=True, **conv_params
         )
     except RuntimeError as exc:
+        # PySCF's engine raises RuntimeError('Nuclear gradients of ... not converged') when the SCF
+        # of a step fails (pyscf/geomopt/geometric_solver.py, assert_convergence).
         if "not converged" in str(exc):
-            raise ConvergenceError(
-                f"{spec.label}: SCF did not converge during the optimization (step {len(history) + 1}): {exc}"
+            raise _SCFNotConverged(
+                f"SCF did not converge at optimization step {len(track.history) + 1}"
             ) from exc
         raise
     final = np.asarray(mol_eq.atom_coords(unit="Bohr")) * BOHR_TO_ANGSTROM
-    if "coords" in state and np.abs(final - state["coords"]).max() < 1e-7:
-        energy, grad = state["energy"], state["grad"]
-    else:  # geomeTRIC returned a geometry it did not evaluate: one more SCF + gradient there
-        g_scanner = mf.nuc_grad_method().as_scanner()
-        energy, grad = g_scanner(mol_eq)
-        energy = float(energy)
-    return bool(converged), final, float(energy), grad
+    if track.energy is not None and np.abs(final - track.coords).max() < 1e-7:
+        return bool(converged), track.energy, track.grad
+    # geomeTRIC returned a geometry it did not evaluate: one more SCF + gradient there
+    energy, grad = mf.nuc_grad_method().as_scanner()(mol_eq)
+    track.coords = final
+    return bool(converged), float(energy), grad
