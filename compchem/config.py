@@ -21,10 +21,14 @@ import yaml
 from compchem.build.ligands import mol_from_smiles, symbols_of
 from compchem.build.oligomers import oligomer_smiles
 from compchem.chem import check_charge_multiplicity, check_safe_name
-from compchem.errors import InputError
+from compchem.errors import InputError, ParseError
+from compchem.io.xyz import parse_xyz
 from compchem.models import LevelOfTheory
 
 SHEET_COLUMNS = ("name", "smiles", "charge", "description")
+#: Optional columns: multiplicity (default 1) and geometry, a curated starting structure (.xyz, path
+#: relative to the sheet) that replaces the RDKit/xTB build of a free ligand.
+SHEET_OPTIONAL_COLUMNS = ("multiplicity", "geometry")
 
 
 def load_schema() -> dict[str, Any]:
@@ -71,6 +75,7 @@ class LigandDef:
     multiplicity: int = 1
     description: str = ""
     source: str = ""
+    geometry: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ class Plan:
             }
         if name in self.ligands:
             lig = self.ligands[name]
-            return {
+            definition = {
                 "kind": "ligand",
                 "name": name,
                 "smiles": lig.smiles,
@@ -153,6 +158,10 @@ class Plan:
                 "multiplicity": lig.multiplicity,
                 "build": self.build,
             }
+            if lig.geometry:  # its coordinates, not its path: editing the file triggers a rebuild
+                symbols, coords, _ = parse_xyz(Path(lig.geometry).read_text())
+                definition["geometry"] = {"symbols": symbols, "coordinates_angstrom": coords}
+            return definition
         raise InputError(f"unknown species '{name}'")
 
     def symbols(self, name: str) -> list[str]:
@@ -192,12 +201,12 @@ def read_ligand_sheet(path: str | Path) -> list[LigandDef]:
     reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t")
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in SHEET_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in (*SHEET_COLUMNS, "multiplicity")]
+    unknown = [c for c in header if c not in (*SHEET_COLUMNS, *SHEET_OPTIONAL_COLUMNS)]
     if missing or unknown:
         raise InputError(
             f"ligand sheet {path}: missing column(s) {missing}, unknown column(s) "
             f"{unknown}; expected tab-separated {list(SHEET_COLUMNS)} "
-            "(+ optional multiplicity)"
+            f"(+ optional {list(SHEET_OPTIONAL_COLUMNS)})"
         )
     out = []
     for lineno, row in enumerate(reader, start=2):
@@ -208,8 +217,25 @@ def read_ligand_sheet(path: str | Path) -> list[LigandDef]:
             mult = int(row.get("multiplicity") or 1)
         except ValueError:
             raise InputError(f"{where}: charge and multiplicity must be integers") from None
-        out.append(LigandDef(row["name"], row["smiles"], charge, mult, row["description"], where))
+        geometry = str(path.parent / row["geometry"]) if row.get("geometry") else ""
+        out.append(LigandDef(row["name"], row["smiles"], charge, mult, row["description"], where, geometry))
     return out
+
+
+def _check_curated_geometry(lig: LigandDef, smiles_symbols: list[str]) -> None:
+    """A curated .xyz must exist, parse, and hold the same atoms as the SMILES (any order)."""
+    path = Path(lig.geometry)
+    if not path.exists():
+        raise InputError(f"ligand '{lig.name}' ({lig.source}): geometry file {path} does not exist")
+    try:
+        symbols, _, _ = parse_xyz(path.read_text())
+    except ParseError as exc:
+        raise InputError(f"ligand '{lig.name}' ({lig.source}): {path}: {exc}") from None
+    if sorted(symbols) != sorted(smiles_symbols):
+        raise InputError(
+            f"ligand '{lig.name}' ({lig.source}): geometry {path.name} has atoms {''.join(sorted(symbols))}, "
+            f"the SMILES {lig.smiles!r} has {''.join(sorted(smiles_symbols))}"
+        )
 
 
 def build_plan(
@@ -239,6 +265,7 @@ def build_plan(
                 entry["multiplicity"],
                 entry["description"],
                 f"config ligands[{i}]",
+                str(_resolve(entry["geometry"], bases)) if entry.get("geometry") else "",
             )
         )
     for key, olig in cfg["oligomers"].items():
@@ -293,6 +320,8 @@ def build_plan(
         except InputError as exc:
             raise InputError(f"{exc} ({lig.source})") from None
         symbols_by_ligand[name] = symbols_of(mol)
+        if lig.geometry:
+            _check_curated_geometry(lig, symbols_by_ligand[name])
         check_charge_multiplicity(
             symbols_by_ligand[name], lig.charge, lig.multiplicity, f"ligand '{name}' ({lig.source})"
         )

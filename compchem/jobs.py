@@ -12,7 +12,7 @@ from typing import Any
 from compchem import CALC_CODE_VERSION
 from compchem.io.xyz import format_xyz
 from compchem.logs import job_log
-from compchem.models import CalcSpec, LevelOfTheory, Resources
+from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
 from compchem.records import Cache, read_json, write_json_atomic, write_record, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
     if kind == "ion":
         return build_ion(definition["symbol"], definition["charge"], definition["multiplicity"])
     b = definition["build"]
+    if kind == "ligand" and "geometry" in definition:
+        return curated_ligand(definition)
     if kind == "ligand":
         return build_ligand(
             definition["name"],
@@ -50,6 +52,24 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
         max_denticity=b["max_denticity"],
         label=definition["name"],
     )
+
+
+def curated_ligand(definition: dict[str, Any]) -> dict[str, Any]:
+    """A free ligand at its curated starting geometry (no conformer search, no pre-optimization)."""
+    geometry = definition["geometry"]
+    symbols = list(geometry["symbols"])
+    log.info("%s: curated starting geometry (%d atoms) used as given", definition["name"], len(symbols))
+    return {
+        "symbols": symbols,
+        "coordinates_angstrom": geometry["coordinates_angstrom"],
+        "fragments": [{"name": definition["name"], "atom_indices": list(range(len(symbols)))}],
+        "charge": definition["charge"],
+        "multiplicity": definition["multiplicity"],
+        "contacts": [],
+        "preopt_method": "curated",
+        "preopt_energy_hartree": float("nan"),
+        "candidates": [],
+    }
 
 
 def build_structure_job(
@@ -91,6 +111,28 @@ def build_structure_job(
         )
 
 
+def spec_from_build(build_path: str, level: dict[str, Any], task: str = "optimize") -> CalcSpec:
+    """The CalcSpec of a built species (``<species>.build.json``) at a level given as a mapping."""
+    built = read_json(build_path)
+    level_obj = LevelOfTheory.from_dict(level["name"], {k: v for k, v in level.items() if k != "name"})
+    return CalcSpec(
+        symbols=tuple(built["symbols"]),
+        coordinates_angstrom=tuple(tuple(map(float, r)) for r in built["coordinates_angstrom"]),
+        charge=int(built["charge"]),
+        multiplicity=int(built["multiplicity"]),
+        level=level_obj,
+        task=task,
+        label=built["name"],
+        fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in built["fragments"]),
+    )
+
+
+def _write_outputs(result: CalcResult, level: LevelOfTheory, record_path: str, xyz_path: str) -> None:
+    write_record(record_path, result)
+    comment = f"{result.label} {level.describe()} E={result.energy_hartree:.10f} Ha"
+    write_text_atomic(xyz_path, format_xyz(result.symbols, result.coordinates_angstrom, comment))
+
+
 def optimize_job(
     build_path: str,
     level: dict[str, Any],
@@ -106,18 +148,7 @@ def optimize_job(
     JSON record and its optimized geometry (.xyz)."""
     from compchem.backends.base import run_cached
 
-    built = read_json(build_path)
-    level_obj = LevelOfTheory.from_dict(level["name"], {k: v for k, v in level.items() if k != "name"})
-    spec = CalcSpec(
-        symbols=tuple(built["symbols"]),
-        coordinates_angstrom=tuple(tuple(map(float, r)) for r in built["coordinates_angstrom"]),
-        charge=int(built["charge"]),
-        multiplicity=int(built["multiplicity"]),
-        level=level_obj,
-        task=task,
-        label=built["name"],
-        fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in built["fragments"]),
-    )
+    spec = spec_from_build(build_path, level, task)
     with job_log(log_path) as stream:
         result = run_cached(
             spec,
@@ -125,15 +156,56 @@ def optimize_job(
             Cache(cache_dir) if cache_dir else None,
             stream,
         )
-    write_record(record_path, result)
-    write_text_atomic(
-        xyz_path,
-        format_xyz(
-            result.symbols,
-            result.coordinates_angstrom,
-            f"{built['name']} {level_obj.describe()} E={result.energy_hartree:.10f} Ha",
-        ),
-    )
+    _write_outputs(result, spec.level, record_path, xyz_path)
+
+
+def gaussian_input_job(
+    build_path: str, level: dict[str, Any], gjf_path: str, threads: int = 1, memory_mb: int = 4000
+) -> None:
+    """Write the Gaussian input (.gjf) of one species; %nprocshared/%mem from the job's resources."""
+    from compchem.backends.gaussian import input_text
+
+    spec = spec_from_build(build_path, level)
+    chk = Path(gjf_path).with_suffix(".chk").name
+    write_text_atomic(gjf_path, input_text(spec, Resources(threads=threads, memory_mb=memory_mb), chk))
+
+
+def gaussian_run_job(
+    command: str | None, gjf_path: str, output_path: str, log_path: str | None = None
+) -> None:
+    """Run Gaussian on one input with the configured command (or explain how to run it by hand)."""
+    from compchem.backends.gaussian import execute
+
+    with job_log(log_path):
+        wall = execute(command, gjf_path, output_path)
+        log.info("Gaussian finished normally in %.1f s: %s", wall, output_path)
+
+
+def gaussian_parse_job(
+    build_path: str,
+    level: dict[str, Any],
+    output_path: str,
+    record_path: str,
+    xyz_path: str,
+    cache_dir: str | None = None,
+    log_path: str | None = None,
+) -> None:
+    """Parse one Gaussian output into the same JSON record and .xyz as the PySCF path."""
+    from compchem.backends.gaussian import read_result
+
+    spec = spec_from_build(build_path, level)
+    with job_log(log_path):
+        result = read_result(spec, Path(output_path).read_text())
+        if cache_dir:
+            Cache(cache_dir).put(spec.content_hash(), "record", result.to_dict(), overwrite=False)
+        log.info(
+            "%s: Gaussian E=%.10f Ha, converged=%s, %d steps",
+            spec.label,
+            result.energy_hartree,
+            result.converged,
+            result.n_opt_steps,
+        )
+    _write_outputs(result, spec.level, record_path, xyz_path)
 
 
 def binding_table_job(

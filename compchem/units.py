@@ -46,3 +46,24 @@ def spin_to_multiplicity(spin: int) -> int:
     if spin < 0:
         raise ValueError(f"spin (2S) must be >= 0, got {spin}")
     return spin + 1
+
+
+# --- thermochemistry (compchem.thermo); CODATA 2018 like the values above ------------------------------
+#: 1 Hartree in cm⁻¹ (wavenumbers); frequencies are printed in cm⁻¹, energies are kept in Hartree.
+HARTREE_TO_CM1: float = 219474.6313632
+CM1_TO_HARTREE: float = 1.0 / HARTREE_TO_CM1
+#: Boltzmann constant k_B in Hartree/K (per particle; per mole it is R in Hartree/(mol K)).
+BOLTZMANN_HARTREE_PER_K: float = 3.1668115634556e-6
+#: Molar gas constant R = N_A k_B in J/(mol K) (exact since the 2019 SI).
+GAS_CONSTANT_J_PER_MOL_K: float = 8.314462618
+#: One standard atmosphere in Pa (exact by definition).
+ATM_TO_PASCAL: float = 101325.0
+#: One litre in m³ (exact by definition).
+LITRE_TO_CUBIC_METRE: float = 1.0e-3
+#: 1 amu Å² (moment of inertia) in kg m²: atomic mass constant (kg) times (1e-10 m)².
+AMU_ANGSTROM2_TO_KG_M2: float = 1.66053906660e-27 * 1.0e-20
+
+
+def cm1_to_hartree(wavenumber_cm1: float) -> float:
+    """Convert a wavenumber (cm⁻¹, e.g. a harmonic frequency) to the energy h·c·ν̃ in Hartree."""
+    return wavenumber_cm1 * CM1_TO_HARTREE

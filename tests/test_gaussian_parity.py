@@ -9,9 +9,12 @@ import gzip
 import io
 
 import cclib
+import numpy as np
 import pytest
 
+from compchem.analysis.parity import compare_records, format_parity, kabsch_rmsd
 from compchem.backends.pyscf_backend import run_pyscf
+from compchem.io.gaussian_output import parse_gaussian_output, to_calc_result
 from compchem.models import CalcSpec, LevelOfTheory, Resources
 
 pytestmark = pytest.mark.dft
@@ -35,3 +38,22 @@ def test_pyscf_matches_gaussian_b3lyp_sto3g(data_dir):
     )
     res = run_pyscf(spec, Resources(threads=2, memory_mb=2000))
     assert res.energy_hartree == pytest.approx(GAUSSIAN_SCF_HARTREE, abs=1e-5)
+    # the same comparison through the parity tool, with the Gaussian record made by our parser
+    gaussian = to_calc_result(
+        parse_gaussian_output(text), label="dvb", spec_hash="", level=level.to_dict(), task="energy"
+    )
+    parity = compare_records(res, gaussian)
+    assert abs(parity["energy_difference_hartree"]) < 1e-5
+    assert parity["geometry_rmsd_angstrom"] < 1e-6
+    assert "energy difference" in format_parity(parity)
+
+
+def test_kabsch_rmsd_ignores_rotation_and_translation():
+    rng = np.random.default_rng(0)
+    xyz = rng.normal(size=(6, 3))
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    q *= np.sign(np.linalg.det(q))  # a proper rotation
+    assert kabsch_rmsd(xyz, xyz @ q.T + 1.5) < 1e-10
+    moved = xyz.copy()
+    moved[0] += [0.3, 0.0, 0.0]
+    assert kabsch_rmsd(xyz, moved) > 0.05

@@ -1,6 +1,7 @@
 # Validated plan of the run; everything else comes from the compchem package.
 import json
 import os
+import re
 
 from snakemake.exceptions import WorkflowError
 
@@ -16,6 +17,16 @@ except InputError as exc:
 
 RESULTS = PLAN.results_dir
 CACHE = os.path.join(RESULTS, "cache")
+
+
+def levels_regex(backend):
+    """Wildcard constraint matching exactly the levels run by ``backend`` (nothing if none)."""
+    names = [re.escape(n) for n, lvl in PLAN.levels.items() if lvl.backend == backend]
+    return "|".join(names) if names else "(?!x)x"
+
+
+PYSCF_LEVELS = levels_regex("pyscf")
+GAUSSIAN_LEVELS = levels_regex("gaussian")
 
 
 wildcard_constraints:

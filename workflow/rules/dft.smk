@@ -1,5 +1,10 @@
-# DFT geometry optimization (PySCF + geomeTRIC), resumable through the content cache.
+# DFT geometry optimization. PySCF levels: one rule (PySCF + geomeTRIC, resumable through the content
+# cache). Gaussian levels: write input -> run (only with gaussian.command) -> parse, same records.
+
+
 rule optimize:
+    wildcard_constraints:
+        level=PYSCF_LEVELS,
     input:
         build=f"{RESULTS}/structures/{{species}}.build.json",
     output:
@@ -20,3 +25,75 @@ rule optimize:
         "../envs/compchem.yaml"
     script:
         "../scripts/optimize.py"
+
+
+rule gaussian_input:
+    wildcard_constraints:
+        level=GAUSSIAN_LEVELS,
+    input:
+        build=f"{RESULTS}/structures/{{species}}.build.json",
+    output:
+        gjf=f"{RESULTS}/{{level}}/gaussian/{{species}}.gjf",
+    params:
+        level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
+    log:
+        f"{RESULTS}/{{level}}/logs/{{species}}.gaussian_input.log",
+    benchmark:
+        f"{RESULTS}/{{level}}/benchmarks/{{species}}.gaussian_input.tsv"
+    threads: 8
+    resources:
+        mem_mb=dft_mem_mb,
+        runtime=5,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/gaussian_input.py"
+
+
+rule gaussian_run:
+    wildcard_constraints:
+        level=GAUSSIAN_LEVELS,
+    input:
+        gjf=f"{RESULTS}/{{level}}/gaussian/{{species}}.gjf",
+    output:
+        out=f"{RESULTS}/{{level}}/gaussian/{{species}}.out",
+    params:
+        command=lambda wc: PLAN.config["gaussian"]["command"],
+    log:
+        f"{RESULTS}/{{level}}/logs/{{species}}.gaussian_run.log",
+    benchmark:
+        f"{RESULTS}/{{level}}/benchmarks/{{species}}.gaussian_run.tsv"
+    threads: 8
+    resources:
+        mem_mb=dft_mem_mb,
+        runtime=dft_runtime_min,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/gaussian_run.py"
+
+
+rule gaussian_parse:
+    wildcard_constraints:
+        level=GAUSSIAN_LEVELS,
+    input:
+        build=f"{RESULTS}/structures/{{species}}.build.json",
+        out=f"{RESULTS}/{{level}}/gaussian/{{species}}.out",
+    output:
+        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
+        xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
+    params:
+        level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
+        cache=CACHE,
+    log:
+        f"{RESULTS}/{{level}}/logs/{{species}}.log",
+    benchmark:
+        f"{RESULTS}/{{level}}/benchmarks/{{species}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/gaussian_parse.py"

@@ -1,0 +1,57 @@
+"""Parity of two records of one species (e.g. PySCF vs Gaussian): energy difference (Hartree),
+geometry RMSD after optimal superposition (Å, Kabsch), and frequency differences (cm⁻¹)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from compchem.errors import InputError
+from compchem.models import CalcResult
+
+
+def kabsch_rmsd(a: np.ndarray, b: np.ndarray) -> float:
+    """RMSD (same unit as the input) of two structures with the same atom order, after removing
+    translation and the best rotation (Kabsch algorithm; no reflection)."""
+    a = np.asarray(a, float) - np.mean(a, axis=0)
+    b = np.asarray(b, float) - np.mean(b, axis=0)
+    u, _, vt = np.linalg.svd(a.T @ b)
+    d = np.sign(np.linalg.det(u @ vt))
+    rot = u @ np.diag([1.0, 1.0, d]) @ vt
+    return float(np.sqrt(((a @ rot - b) ** 2).sum(axis=1).mean()))
+
+
+def compare_records(a: CalcResult, b: CalcResult) -> dict[str, Any]:
+    """Energy difference ``b − a`` (Hartree), geometry RMSD (Å) and frequency differences (cm⁻¹)."""
+    if list(a.symbols) != list(b.symbols):
+        raise InputError(f"parity: {a.label} and {b.label} do not have the same atoms in the same order")
+    out: dict[str, Any] = {
+        "species": a.label,
+        "programs": [f"{a.program} {a.program_version}", f"{b.program} {b.program_version}"],
+        "energy_difference_hartree": b.energy_hartree - a.energy_hartree,
+        "geometry_rmsd_angstrom": kabsch_rmsd(
+            np.asarray(a.coordinates_angstrom), np.asarray(b.coordinates_angstrom)
+        ),
+    }
+    fa, fb = a.extra.get("frequencies_cm1") or [], b.extra.get("frequencies_cm1") or []
+    if fa and fb and len(fa) == len(fb):
+        diff = np.sort(fb) - np.sort(fa)
+        out["frequency_max_abs_difference_cm1"] = float(np.abs(diff).max())
+        out["frequency_mean_abs_difference_cm1"] = float(np.abs(diff).mean())
+    return out
+
+
+def format_parity(result: dict[str, Any]) -> str:
+    """Human-readable parity report."""
+    lines = [
+        f"species {result['species']}: {result['programs'][0]} vs {result['programs'][1]}",
+        f"  energy difference: {result['energy_difference_hartree']:+.2e} Ha",
+        f"  geometry RMSD:     {result['geometry_rmsd_angstrom']:.4f} Å",
+    ]
+    if "frequency_max_abs_difference_cm1" in result:
+        lines.append(
+            f"  frequencies: max |Δ| {result['frequency_max_abs_difference_cm1']:.1f} cm-1, "
+            f"mean |Δ| {result['frequency_mean_abs_difference_cm1']:.1f} cm-1"
+        )
+    return "\n".join(lines)
