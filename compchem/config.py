@@ -333,7 +333,7 @@ def build_plan(
     levels = {}
     for lname, ldata in cfg["levels"].items():
         check_safe_name(lname, "level name")
-        levels[lname] = LevelOfTheory.from_dict(lname, ldata)
+        levels[lname] = LevelOfTheory.from_dict(lname, ldata, cfg["levels"])
     for lname in cfg["run_levels"]:
         if lname not in levels:
             raise InputError(f"run_levels names unknown level '{lname}'; defined: {sorted(levels)}")
@@ -341,6 +341,8 @@ def build_plan(
             from compchem.backends.pyscf_backend import check_basis as _check
 
             _check(levels[lname], elements, f"run level '{lname}'")
+            if levels[lname].preopt is not None:
+                _check(levels[lname].preopt, elements, f"preopt level of '{lname}'")
     return Plan(
         ion["symbol"],
         ion["charge"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from compchem import CALC_CODE_VERSION
@@ -56,15 +56,45 @@ class LevelOfTheory:
     opt_convergence_gmax_hartree_per_bohr: float = LEVEL_DEFAULTS["opt_convergence_gmax_hartree_per_bohr"]
     opt_convergence_drms_angstrom: float = LEVEL_DEFAULTS["opt_convergence_drms_angstrom"]
     opt_convergence_dmax_angstrom: float = LEVEL_DEFAULTS["opt_convergence_dmax_angstrom"]
+    #: Optional cheaper level whose optimization runs first; this level's optimization starts from its
+    #: geometry (staged optimization: most steps of a floppy cluster happen at the cheap level).
+    preopt: LevelOfTheory | None = None
 
     @classmethod
-    def from_dict(cls, name: str, data: dict[str, Any]) -> LevelOfTheory:
-        """Build a level from a config mapping; unknown keys are an InputError naming the level."""
+    def from_dict(
+        cls, name: str, data: dict[str, Any], levels: dict[str, dict[str, Any]] | None = None, _depth: int = 0
+    ) -> LevelOfTheory:
+        """Build a level from a config mapping; unknown keys are an InputError naming the level.
+
+        ``preopt_level`` names another level of ``levels`` (config form); ``preopt`` holds one as a
+        mapping (record form, as written by ``to_dict``).
+        """
+        data = dict(data)
+        preopt_name = data.pop("preopt_level", None)
+        preopt_data = data.pop("preopt", None)
+        preopt = None
+        if preopt_name is not None or preopt_data is not None:
+            if _depth >= 2:
+                raise InputError(f"level '{name}': preopt_level chain is too deep (or circular)")
+            if preopt_data is not None:
+                preopt_data = dict(preopt_data)
+                preopt_name = preopt_data.pop("name")
+            elif levels is None or preopt_name not in levels:
+                raise InputError(f"level '{name}': preopt_level '{preopt_name}' is not a defined level")
+            else:
+                preopt_data = levels[preopt_name]
+            preopt = cls.from_dict(preopt_name, preopt_data, levels, _depth + 1)
+            if preopt.backend != "pyscf":
+                raise InputError(f"level '{name}': preopt_level '{preopt_name}' must use the pyscf backend")
         merged = merge_level(name, data)
         basis = merged["basis"]
         if isinstance(basis, dict):
             merged["basis"] = tuple(sorted((str(k), str(v)) for k, v in basis.items()))
-        return cls(name=name, **merged)
+        return cls(name=name, preopt=preopt, **merged)
+
+    def without_preopt(self) -> LevelOfTheory:
+        """The same level with no pre-optimization stage."""
+        return replace(self, preopt=None)
 
     def basis_for(self, element: str) -> str:
         """Return the basis name used for ``element`` (an InputError if a per-element map lacks it)."""
@@ -88,15 +118,19 @@ class LevelOfTheory:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping of every setting (recorded in each result)."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         if not isinstance(self.basis, str):
             data["basis"] = dict(self.basis)
+        data["preopt"] = self.preopt.to_dict() if self.preopt else None
         return data
 
     def science_dict(self) -> dict[str, Any]:
-        """The settings that determine a result (the name is a label and is left out)."""
-        data = self.to_dict()
-        data.pop("name")
+        """The settings that determine a result (names are labels and are left out); unset
+        optional settings (None) are left out too, so adding an optional setting later does not
+        change the content hash of existing results."""
+        data = {k: v for k, v in self.to_dict().items() if k != "name" and v is not None}
+        if self.preopt:
+            data["preopt"] = self.preopt.science_dict()
         return data
 
 
@@ -104,7 +138,8 @@ def merge_level(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """Merge a config level over ``LEVEL_DEFAULTS``, rejecting unknown keys."""
     unknown = sorted(set(overrides) - set(LEVEL_DEFAULTS))
     if unknown:
-        raise InputError(f"level '{name}': unknown key(s) {unknown}; allowed: {sorted(LEVEL_DEFAULTS)}")
+        allowed = sorted([*LEVEL_DEFAULTS, "preopt_level"])
+        raise InputError(f"level '{name}': unknown key(s) {unknown}; allowed: {allowed}")
     return {**LEVEL_DEFAULTS, **overrides}
 
 
@@ -151,9 +186,7 @@ class CalcSpec:
             "coordinates_angstrom": [[round(x, 6) + 0.0 for x in row] for row in self.coordinates_angstrom],
             "charge": self.charge,
             "multiplicity": self.multiplicity,
-            # Unset optional settings (None) are left out, so adding a new optional setting to
-            # LevelOfTheory later does not invalidate every cached result.
-            "level": {k: v for k, v in self.level.science_dict().items() if v is not None},
+            "level": self.level.science_dict(),
             "task": self.task,
             "ghost_atoms": list(self.ghost_atoms),
             "code_version": CALC_CODE_VERSION,

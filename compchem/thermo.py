@@ -37,9 +37,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from compchem import units
 from compchem.errors import BackendUnavailableError, InputError
@@ -107,7 +108,7 @@ class Thermo:
 
 
 def _point_group(
-    symbols: Sequence[str], coordinates_angstrom: Any, tolerance_angstrom: float
+    symbols: Sequence[str], coordinates_angstrom: npt.ArrayLike, tolerance_angstrom: float
 ) -> tuple[str, int]:
     """Schoenflies symbol and rotational symmetry number of a molecule (pymatgen's PointGroupAnalyzer)."""
     try:
@@ -124,7 +125,7 @@ def _point_group(
     return str(analyzer.sch_symbol), int(analyzer.get_rotational_symmetry_number())
 
 
-def _coordinates(symbols: Sequence[str], coordinates_angstrom: Any) -> np.ndarray:
+def _coordinates(symbols: Sequence[str], coordinates_angstrom: npt.ArrayLike) -> np.ndarray:
     coords = np.asarray(coordinates_angstrom, dtype=float)
     if len(symbols) == 0:
         raise InputError("thermochemistry needs at least one atom")
@@ -140,7 +141,7 @@ def _coordinates(symbols: Sequence[str], coordinates_angstrom: Any) -> np.ndarra
 
 def symmetry_number(
     symbols: Sequence[str],
-    coordinates_angstrom: Any,
+    coordinates_angstrom: npt.ArrayLike,
     *,
     tolerance_angstrom: float = SYMMETRY_TOLERANCE_ANGSTROM,
 ) -> int:
@@ -269,7 +270,7 @@ def standard_state_correction_hartree(temperature_k: float, pressure_atm: float 
 
 def thermochemistry(
     symbols: Sequence[str],
-    coordinates_angstrom: Any,
+    coordinates_angstrom: npt.ArrayLike,
     frequencies_cm1: Sequence[float],
     energy_hartree: float,
     *,

@@ -54,8 +54,8 @@ HARTREE_TO_CM1: float = 219474.6313632
 CM1_TO_HARTREE: float = 1.0 / HARTREE_TO_CM1
 #: Boltzmann constant k_B in Hartree/K (per particle; per mole it is R in Hartree/(mol K)).
 BOLTZMANN_HARTREE_PER_K: float = 3.1668115634556e-6
-#: Molar gas constant R = N_A k_B in J/(mol K) (exact since the 2019 SI).
-GAS_CONSTANT_J_PER_MOL_K: float = 8.314462618
+#: Molar gas constant R = N_A k_B in J/(mol K) (exact since the 2019 SI: 6.02214076e23 × 1.380649e-23).
+GAS_CONSTANT_J_PER_MOL_K: float = 8.31446261815324
 #: One standard atmosphere in Pa (exact by definition).
 ATM_TO_PASCAL: float = 101325.0
 #: One litre in m³ (exact by definition).

@@ -81,6 +81,11 @@ def test_defaults_filled(tmp_path):
             "basis '6-31g*' of level 't' has no functions for element Xe",
         ),
         ({"run_levels": ["missing"]}, "run_levels names unknown level 'missing'"),
+        (
+            {"levels": {"t": {"basis": "sto-3g", "preopt_level": "nope"}}},
+            "level 't': preopt_level 'nope' is not a defined level",
+        ),
+        ({"levels": {"t": {"basis": "sto-3g", "preopt_level": "t"}}}, "preopt_level chain is too deep"),
     ],
 )
 def test_bad_input(tmp_path, over, message):

@@ -138,3 +138,27 @@ def test_bad_charge_multiplicity_and_basis():
 def test_unknown_backend():
     with pytest.raises(BackendUnavailableError, match="unknown backend 'orca'"):
         get_runner("orca", "energy")
+
+
+def test_staged_optimization_records_both_stages_and_is_cached(tmp_path):
+    levels = {
+        "fine": {"basis": "3-21g", "density_fitting": False, "preopt_level": "rough"},
+        "rough": {"basis": "sto-3g", "density_fitting": False},
+    }
+    fine = LevelOfTheory.from_dict("fine", levels["fine"], levels)
+    start = ((0.0, 0.0, -2.6),) + GEOM[1:]
+    cache = Cache(tmp_path)
+    staged = run_cached(spec(fine, "optimize", start), R, cache)
+    stages = staged.extra["stages"]
+    assert [s["level"] for s in stages] == ["rough", "fine"]
+    assert staged.converged and staged.level["preopt"]["basis"] == "sto-3g"
+    # the final stage is an ordinary 3-21G optimization from the STO-3G minimum
+    direct = run_cached(spec(fine.without_preopt(), "optimize", start), R, Cache(tmp_path / "direct"))
+    assert staged.energy_hartree == pytest.approx(direct.energy_hartree, abs=2e-6)
+    assert stages[1]["n_opt_steps"] < direct.n_opt_steps
+    # the staged spec hashes differently from the unstaged one, and a rerun is a cache hit
+    assert (
+        spec(fine, "optimize", start).content_hash()
+        != spec(fine.without_preopt(), "optimize", start).content_hash()
+    )
+    assert run_cached(spec(fine, "optimize", start), R, cache).wall_time_s == staged.wall_time_s

@@ -161,7 +161,13 @@ def test_symmetry_number_is_used(dvb, dvb_thermo):
         ),
         (
             ["C", "H", "H", "H", "H"],
-            [[0, 0, 0], [0.629, 0.629, 0.629], [-0.629, -0.629, 0.629], [-0.629, 0.629, -0.629], [0.629, -0.629, -0.629]],
+            [
+                [0, 0, 0],
+                [0.629, 0.629, 0.629],
+                [-0.629, -0.629, 0.629],
+                [-0.629, 0.629, -0.629],
+                [0.629, -0.629, -0.629],
+            ],
             12,
         ),
     ],
@@ -269,11 +275,12 @@ def test_qrrho_changes_only_entropy_through_low_modes(dvb, dvb_thermo):
     lowest = -T_298 * _grimme_entropy_change_hartree_per_k(dvb.frequencies_cm1[:1], T_298, 100.0)
     assert dvb.frequencies_cm1[0] == pytest.approx(53.1981)
     assert lowest > 0.5 * shift
-    # Modes far above the cutoff do not matter: moving every mode above 1000 cm-1 leaves the change as is.
+    # Modes far above the cutoff hardly matter (their weight 1 - w is about (nu0/nu)^4 < 1e-4): moving every
+    # mode above 1000 cm-1 by 25 cm-1 changes the quasi-RRHO shift by 2e-8 Ha (of 7.8e-4 Ha).
     moved = [f + 25.0 if f > 1000.0 else f for f in dvb.frequencies_cm1]
     harmonic_moved = thermochemistry(*args[:2], moved, args[3])
     qrrho_moved = thermochemistry(*args[:2], moved, args[3], qrrho=True)
-    assert qrrho_moved.gibbs_hartree - harmonic_moved.gibbs_hartree == pytest.approx(shift, abs=1e-9)
+    assert qrrho_moved.gibbs_hartree - harmonic_moved.gibbs_hartree == pytest.approx(shift, abs=1e-7)
 
 
 def test_qrrho_cutoff_must_be_positive(dvb):
@@ -358,7 +365,9 @@ def test_single_atom_has_only_translation(li_thermo):
 
 def test_single_atom_entropy_is_sackur_tetrode():
     # NIST-JANAF: S(Ar, g, 298.15 K, 1 bar) = 154.845 J/(mol K); natural-abundance mass 39.948.
-    argon = thermochemistry(["Ar"], [[0.0, 0.0, 0.0]], [], 0.0, pressure_atm=1.0e5 / units.ATM_TO_PASCAL, masses_amu=[39.948])
+    argon = thermochemistry(
+        ["Ar"], [[0.0, 0.0, 0.0]], [], 0.0, pressure_atm=1.0e5 / units.ATM_TO_PASCAL, masses_amu=[39.948]
+    )
     assert _to_j_per_mol_k(argon.entropy_hartree_per_k) == pytest.approx(154.845, abs=0.01)
 
 
@@ -392,9 +401,13 @@ def test_frequency_count_and_geometry_checked(dvb):
     with pytest.raises(InputError, match="3N-6"):
         thermochemistry(dvb.symbols, dvb.coordinates_angstrom, dvb.frequencies_cm1[1:], 0.0)
     with pytest.raises(InputError, match="not linear"):
-        thermochemistry(["O", "H", "H"], [[0, 0, 0.1173], [0, 0.7572, -0.4692], [0, -0.7572, -0.4692]], [1, 2, 3, 4], 0.0)
+        thermochemistry(
+            ["O", "H", "H"], [[0, 0, 0.1173], [0, 0.7572, -0.4692], [0, -0.7572, -0.4692]], [1, 2, 3, 4], 0.0
+        )
     with pytest.raises(InputError, match="3N-5"):
-        thermochemistry(["O", "C", "O"], [[0, 0, -1.16], [0, 0, 0], [0, 0, 1.16]], [667.4, 1388.2, 2349.2], 0.0)
+        thermochemistry(
+            ["O", "C", "O"], [[0, 0, -1.16], [0, 0, 0], [0, 0, 1.16]], [667.4, 1388.2, 2349.2], 0.0
+        )
     with pytest.raises(InputError, match="single atom"):
         thermochemistry(["Li"], [[0, 0, 0]], [100.0], 0.0)
     with pytest.raises(InputError, match="zero"):

@@ -48,6 +48,8 @@ def run_cached(
     A finished record is never rewritten; the optimization checkpoint is dropped once it exists.
     """
     key = spec.content_hash()
+    if spec.task == "optimize" and spec.level.preopt is not None and len(spec.symbols) > 1:
+        return _run_staged(spec, resources, cache, stream)
     if cache is not None:
         stored = cache.get(key, "record")
         if stored is not None:
@@ -59,4 +61,62 @@ def run_cached(
     if cache is not None:
         cache.put(key, "record", result.to_dict(), overwrite=False)
         cache.discard(key, "checkpoint")
+    return result
+
+
+def _run_staged(
+    spec: CalcSpec, resources: Resources, cache: Cache | None, stream: IO[str] | None
+) -> CalcResult:
+    """Staged optimization: optimize at ``spec.level.preopt`` first, then at the level itself from
+    that geometry. Each stage is an ordinary cached, checkpointed calculation, so a killed staged job
+    resumes inside whichever stage it was in; the combined result is cached under the staged spec."""
+    key = spec.content_hash()
+    if cache is not None and (stored := cache.get(key, "record")) is not None:
+        log.info("%s: reusing cached result %s", spec.label, cache.path(key, "record"))
+        return dataclasses.replace(CalcResult.from_dict(stored), label=spec.label)
+    pre_level = spec.level.preopt
+    log.info("%s: stage 1/2, pre-optimization at '%s' (%s)", spec.label, pre_level.name, pre_level.describe())
+    stage1 = run_cached(
+        dataclasses.replace(spec, level=pre_level, label=f"{spec.label}@{pre_level.name}"),
+        resources,
+        cache,
+        stream,
+    )
+    log.info(
+        "%s: stage 2/2, optimization at '%s' (%s) from the stage-1 geometry",
+        spec.label,
+        spec.level.name,
+        spec.level.describe(),
+    )
+    final_spec = dataclasses.replace(
+        spec,
+        level=spec.level.without_preopt(),
+        coordinates_angstrom=tuple(map(tuple, stage1.coordinates_angstrom)),
+    )
+    stage2 = run_cached(final_spec, resources, cache, stream)
+    stages = [
+        {
+            "level": s.level["name"],
+            "spec_hash": s.spec_hash,
+            "energy_hartree": s.energy_hartree,
+            "n_opt_steps": s.n_opt_steps,
+            "wall_time_s": s.wall_time_s,
+            "n_basis_functions": s.n_basis_functions,
+        }
+        for s in (stage1, stage2)
+    ]
+    result = dataclasses.replace(
+        stage2,
+        label=spec.label,
+        spec_hash=key,
+        level=spec.level.to_dict(),
+        wall_time_s=round(stage1.wall_time_s + stage2.wall_time_s, 2),
+        extra={
+            **stage2.extra,
+            "stages": stages,
+            "initial_coordinates_angstrom": [list(r) for r in spec.coordinates_angstrom],
+        },
+    )
+    if cache is not None:
+        cache.put(key, "record", result.to_dict(), overwrite=False)
     return result
