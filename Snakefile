@@ -14,9 +14,19 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/build.smk"
 include: "workflow/rules/dft.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
     input:
         expand(f"{RESULTS}/{{level}}/binding_energies.csv", level=PLAN.run_levels),
+        expand(f"{RESULTS}/{{level}}/plots/binding_energies.png", level=PLAN.run_levels),
+        expand(
+            f"{RESULTS}/{{level}}/plots/structures/{{species}}.png",
+            level=PLAN.run_levels,
+            species=list(PLAN.clusters),
+        ),
     default_target: True

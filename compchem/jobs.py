@@ -228,3 +228,35 @@ def binding_table_job(
         rows = binding_rows(records, clusters, ion, geometry_dir=Path(geometry_dir))
         write_tables(rows, level_name, records, csv_path, md_path, json_path)
         log.info("wrote %d rows to %s", len(rows), csv_path)
+
+
+def plots_job(
+    table_json: str,
+    record_paths: dict[str, str],
+    bar_paths: list[str],
+    summary_path: str,
+    log_path: str | None = None,
+) -> None:
+    """Bar plot of E_bind next to the paper's values and the run summary page."""
+    from compchem.records import read_record
+    from compchem.report.plots import plot_binding, summary_html
+
+    with job_log(log_path):
+        table = read_json(table_json)
+        records = {name: read_record(path) for name, path in record_paths.items()}
+        level = LevelOfTheory.from_dict(
+            table["level"], {k: v for k, v in table["level_settings"].items() if k != "name"}
+        )
+        plot_binding(table["rows"], level.describe(), bar_paths)
+        write_text_atomic(summary_path, summary_html(table["level"], records, table["rows"]))
+        log.info("wrote %s and %s", bar_paths, summary_path)
+
+
+def render_structure_job(record_path: str, png_path: str, log_path: str | None = None) -> None:
+    """3D picture of one optimized structure."""
+    from compchem.records import read_record
+    from compchem.report.plots import render_cluster
+
+    with job_log(log_path):
+        record = read_record(record_path)
+        render_cluster(record, png_path, f"{record.label} (E = {record.energy_hartree:.6f} Ha)")

@@ -7,7 +7,11 @@ rule binding_table:
             f"{RESULTS}/{{{{level}}}}/records/{{species}}.json", species=PLAN.species()
         ),
     output:
-        csv=f"{RESULTS}/{{level}}/binding_energies.csv",
+        csv=report(
+            f"{RESULTS}/{{level}}/binding_energies.csv",
+            caption="../report/table.rst",
+            category="Binding energies",
+        ),
         md=f"{RESULTS}/{{level}}/binding_energies.md",
         json=f"{RESULTS}/{{level}}/binding_energies.json",
     params:

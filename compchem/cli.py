@@ -1,0 +1,283 @@
+"""``compchem`` command line: work outside Snakemake.
+
+compchem validate [--config FILE]            check a config and ligand sheet, list the species
+compchem estimate [--config FILE] [--cores N] basis functions, memory and wall time per species
+compchem build LIGAND... [--xyz OUT]          build one Li⁺ cluster from ligand names or SMILES
+compchem optimize XYZ --level NAME [--charge Q] [--multiplicity M]
+                                              one DFT optimization with a live progress bar
+compchem table RECORDS_DIR [--config FILE]    binding-energy table from records
+compchem parity RECORD_A RECORD_B             compare two records of one species
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG = Path("workflow/config/config.yaml")
+
+
+def _plan(args: argparse.Namespace) -> Any:
+    from compchem.config import load_plan
+
+    return load_plan(args.config, [Path.cwd(), Path(args.config).resolve().parents[2]])
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    plan = _plan(args)
+    print(
+        f"config {args.config} is valid: {len(plan.ligands)} ligands defined, {len(plan.clusters)} clusters"
+    )
+    for name in plan.species():
+        charge, mult = plan.charge_multiplicity(name)
+        print(f"  {name:<20s} charge {charge:+d}  multiplicity {mult}  atoms {len(plan.symbols(name))}")
+    print(f"run levels: {', '.join(plan.run_levels)}")
+    return 0
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from compchem import estimate
+
+    plan = _plan(args)
+    for lname in plan.run_levels:
+        level = plan.levels[lname]
+        print(f"level '{lname}': {level.describe()}, on {args.cores} cores")
+        header = ("species", "atoms", "nbasis", "mem_MB", "s/gradient", "opt_h")
+        print("  {:<20s} {:>5s} {:>6s} {:>7s} {:>10s} {:>6s}".format(*header))
+        total = 0.0
+        for name in plan.species():
+            symbols = plan.symbols(name)
+            nbas = estimate.n_basis_functions(symbols, level)
+            per_grad = estimate.seconds_per_gradient(nbas, level, args.cores)
+            steps = 0 if len(symbols) == 1 else args.steps
+            hours = per_grad * max(steps, 1) / 3600
+            total += hours
+            print(
+                f"  {name:<20s} {len(symbols):>5d} {nbas:>6d} {estimate.memory_mb(nbas, level):>7d} "
+                f"{per_grad:>10.0f} {hours:>6.2f}"
+            )
+        print(
+            f"  total ≈ {total:.1f} h for {args.steps} gradients per optimization (calibration: "
+            f"{estimate.CALIBRATION_SECONDS:.0f} s per gradient for {estimate.CALIBRATION_NBASIS} basis "
+            f"functions on {estimate.CALIBRATION_THREADS} cores)"
+        )
+    return 0
+
+
+def _ligand_inputs(plan: Any, items: list[str]) -> list[Any]:
+    from compchem.build.cluster import LigandInput
+    from compchem.build.ligands import mol_from_smiles
+
+    out = []
+    for i, item in enumerate(items):
+        if plan is not None and item in plan.ligands:
+            lig = plan.ligands[item]
+            out.append(LigandInput(lig.name, lig.smiles, lig.charge))
+        else:  # a SMILES: its formal charge is the ligand's charge
+            from rdkit import Chem
+
+            mol = Chem.MolFromSmiles(item)
+            charge = Chem.GetFormalCharge(mol) if mol is not None else 0
+            mol_from_smiles(item, charge, f"L{i + 1}")
+            out.append(LigandInput(f"L{i + 1}", item, charge))
+    return out
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from compchem.build.cluster import build_cluster
+    from compchem.io.xyz import format_xyz
+
+    plan = _plan(args) if Path(args.config).exists() else None
+    ligands = _ligand_inputs(plan, args.ligands)
+    built = build_cluster(
+        args.ion,
+        args.ion_charge,
+        ligands,
+        seed=args.seed,
+        n_conformers=args.conformers,
+        n_candidates=args.candidates,
+        label="cluster",
+    )
+    for cand in built["candidates"]:
+        sites = "; ".join(f"{s['ligand']}:{s['donors']}" for s in cand["sites"])
+        mark = "*" if cand["selected"] else " "
+        print(
+            f"{mark} xTB E = {cand['preopt_energy_hartree']:.6f} Ha  CN {cand['coordination_number']}  "
+            f"start sites {sites}"
+        )
+    print(f"selected: charge {built['charge']:+d}, contacts:")
+    for c in built["contacts"]:
+        print(f"  {args.ion}–{c['fragment']}:{c['element']}{c['atom']}  {c['distance_angstrom']:.3f} Å")
+    text = format_xyz(built["symbols"], built["coordinates_angstrom"], "compchem build")
+    if args.xyz:
+        Path(args.xyz).write_text(text)
+        print(f"wrote {args.xyz}")
+    return 0
+
+
+class _ProgressBar(logging.Handler):
+    """Draws one line per optimization step: energy, gradient and a bar that fills (on a log scale)
+    as the largest gradient component falls from its first value to the convergence threshold."""
+
+    def __init__(self, target_gmax: float) -> None:
+        super().__init__(logging.INFO)
+        self.target = target_gmax
+        self.first: float | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if "opt step" not in msg:
+            if record.levelno >= logging.INFO and "compchem" in record.name:
+                sys.stderr.write(msg + "\n")
+            return
+        gmax = float(msg.split("max=")[1].split()[0])
+        self.first = self.first or gmax
+        span = math.log(self.first / self.target) if self.first > self.target else 1.0
+        frac = min(1.0, max(0.0, math.log(self.first / gmax) / span)) if gmax < self.first else 0.0
+        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+        step = msg.split("opt step")[1].split()[0]
+        energy = msg.split("E=")[1].split()[0]
+        sys.stderr.write(
+            f"\rstep {step:>3s} [{bar}] E={energy} Ha  grad max={gmax:.1e} (target {self.target:.1e})\n"
+        )
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from compchem.backends.base import run_cached
+    from compchem.io.xyz import format_xyz, parse_xyz
+    from compchem.models import CalcSpec, Resources
+    from compchem.records import Cache, write_record
+
+    plan = _plan(args)
+    level = plan.levels[args.level]
+    symbols, coords, _ = parse_xyz(Path(args.xyz).read_text())
+    label = args.label or Path(args.xyz).stem
+    spec = CalcSpec(
+        tuple(symbols),
+        tuple(map(tuple, coords)),
+        args.charge,
+        args.multiplicity,
+        level,
+        "optimize",
+        label=label,
+    )
+    logger = logging.getLogger("compchem")
+    logger.setLevel(logging.INFO)
+    handler = _ProgressBar(level.opt_convergence_gmax_hartree_per_bohr)
+    logger.addHandler(handler)
+    log_path = Path(args.log or f"{label}.{args.level}.log")
+    with open(log_path, "a") as stream:
+        result = run_cached(
+            spec, Resources(threads=args.threads, memory_mb=args.memory_mb), Cache(args.cache), stream
+        )
+    logger.removeHandler(handler)
+    out = Path(args.output or f"{label}.{args.level}.json")
+    write_record(out, result)
+    Path(out.with_suffix(".xyz")).write_text(
+        format_xyz(result.symbols, result.coordinates_angstrom, f"{label} E={result.energy_hartree:.10f} Ha")
+    )
+    print(
+        f"{label}: E = {result.energy_hartree:.10f} Ha, {result.n_opt_steps} steps, "
+        f"converged {result.converged}; record {out}, PySCF log {log_path}"
+    )
+    return 0
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    from compchem.analysis.binding import binding_rows
+    from compchem.records import read_record
+
+    plan = _plan(args)
+    folder = Path(args.records)
+    records = {p.stem: read_record(p) for p in sorted(folder.glob("*.json"))}
+    clusters = [
+        {"name": c.name, "ligands": list(c.ligands), "paper_value_ev": c.paper_value_ev}
+        for c in plan.clusters.values()
+        if all(n in records for n in (plan.ion_name, *c.ligands, c.name))
+    ]
+    rows = binding_rows(records, clusters, plan.ion_name)
+    print(f"{'cluster':<16s} {'E_bind_eV':>9s} {'paper_eV':>8s} {'CN':>3s}  donors (Li–X Å)")
+    for r in rows:
+        paper = "" if r["paper_E_bind_eV"] is None else f"{r['paper_E_bind_eV']:.2f}"
+        donors = ", ".join(
+            f"{d} {x}"
+            for d, x in zip(
+                r["donor_contacts"].split("; "), r["Li_X_distances_angstrom"].split("; "), strict=False
+            )
+        )
+        print(
+            f"{r['cluster']:<16s} {r['E_bind_eV']:>9.3f} {paper:>8s} {r['coordination_number']:>3d}  {donors}"
+        )
+    missing = [c.name for c in plan.clusters.values() if c.name not in {r["cluster"] for r in rows}]
+    if missing:
+        print(f"(no complete set of records yet for: {', '.join(missing)})")
+    return 0
+
+
+def cmd_parity(args: argparse.Namespace) -> int:
+    from compchem.analysis.parity import compare_records, format_parity
+    from compchem.records import read_record
+
+    print(format_parity(compare_records(read_record(args.a), read_record(args.b))))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="compchem", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="workflow config (YAML)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("validate", help="check a config").set_defaults(func=cmd_validate)
+    p = sub.add_parser("estimate", help="cost of a config")
+    p.add_argument("--cores", type=int, default=2)
+    p.add_argument("--steps", type=int, default=30, help="gradients per optimization to assume")
+    p.set_defaults(func=cmd_estimate)
+    p = sub.add_parser("build", help="build one cluster (prints candidates and contacts)")
+    p.add_argument("ligands", nargs="+", help="ligand names from the config/sheet, or SMILES")
+    p.add_argument("--ion", default="Li")
+    p.add_argument("--ion-charge", type=int, default=1)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--conformers", type=int, default=10)
+    p.add_argument("--candidates", type=int, default=4)
+    p.add_argument("--xyz", help="write the selected structure here")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("optimize", help="one DFT optimization")
+    p.add_argument("xyz")
+    p.add_argument("--level", default="demo")
+    p.add_argument("--charge", type=int, default=0)
+    p.add_argument("--multiplicity", type=int, default=1)
+    p.add_argument("--label")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--memory-mb", type=int, default=4000)
+    p.add_argument("--cache", default="results/cache")
+    p.add_argument("--output", help="record path (default <label>.<level>.json)")
+    p.add_argument("--log", help="PySCF log path (default <label>.<level>.log)")
+    p.set_defaults(func=cmd_optimize)
+    p = sub.add_parser("table", help="binding table from a folder of records")
+    p.add_argument("records")
+    p.set_defaults(func=cmd_table)
+    p = sub.add_parser("parity", help="compare two records of one species")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.set_defaults(func=cmd_parity)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from compchem.errors import CompchemError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CompchemError as exc:
+        print(f"compchem: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

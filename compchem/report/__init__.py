@@ -1,0 +1,1 @@
+"""Plots and report pages made from records and tables."""

@@ -1,0 +1,113 @@
+"""Kill -9 a real workflow in the middle of a DFT optimization, rerun, and get the same table.
+
+The cluster starts from the raw geometric placement (no xTB pre-optimization) so its
+optimization takes many steps; the test kills the whole Snakemake process group once the
+checkpoint holds at least three steps. STO-3G keeps each step well under a second on an idle machine.
+"""
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.workflow
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+CONFIG = {
+    "ligand_sheet": "ligands_empty.tsv",
+    "ligands": [{"name": "DME", "smiles": "COCCOC"}],
+    "clusters": [{"name": "Li_DME", "ligands": ["DME"]}],
+    "levels": {"t": {"basis": "sto-3g", "density_fitting": False, "grid_level": 2, "opt_maxsteps": 200}},
+    "run_levels": ["t"],
+    "build": {"n_conformers": 2, "n_candidates": 1, "ligand_candidates": 1, "preopt_method": "none"},
+}
+
+
+def snakemake_args(*extra):
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--cores",
+        "2",
+        *extra,
+        "--configfile",
+        "c.yaml",
+    ]
+
+
+def prepare(path: Path) -> Path:
+    path.mkdir()
+    shutil.copy(DATA / "ligands_empty.tsv", path)
+    (path / "c.yaml").write_text(yaml.safe_dump(CONFIG))
+    return path
+
+
+def table(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((path / "results/t/binding_energies.csv").read_text())))
+
+
+def checkpoint_steps(path: Path, label: str) -> int:
+    for file in (path / "results/cache").glob("*/*.checkpoint.json"):
+        try:
+            data = json.loads(file.read_text())
+        except (json.JSONDecodeError, OSError):
+            continue
+        if data.get("label") == label:
+            return len(data["history"])
+    return 0
+
+
+def test_kill_mid_optimization_then_resume(tmp_path):
+    # the uninterrupted reference run
+    ref = prepare(tmp_path / "ref")
+    subprocess.run(snakemake_args(), cwd=ref, check=True, capture_output=True, timeout=900)
+    ref_record = json.loads((ref / "results/t/records/Li_DME.json").read_text())
+    assert ref_record["n_opt_steps"] >= 6, "the test needs an optimization long enough to interrupt"
+
+    run = prepare(tmp_path / "run")
+    proc = subprocess.Popen(
+        snakemake_args(),
+        cwd=run,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 600
+    while checkpoint_steps(run, "Li_DME") < 3:
+        assert proc.poll() is None, "the workflow finished before it could be interrupted"
+        assert time.time() < deadline
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)  # snakemake and its job, at once, like a node failure
+    proc.wait()
+    killed_at = checkpoint_steps(run, "Li_DME")
+    assert not (run / "results/t/records/Li_DME.json").exists()
+    finished = {p.name: p.stat().st_mtime_ns for p in (run / "results/t/records").glob("*.json")}
+
+    subprocess.run(snakemake_args("--unlock"), cwd=run, check=True, capture_output=True)
+    rerun = subprocess.run(snakemake_args(), cwd=run, capture_output=True, text=True, timeout=900)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    log = (run / "results/t/logs/Li_DME.log").read_text()
+    assert f"resuming optimization from checkpoint after {killed_at} steps" in log
+    record = json.loads((run / "results/t/records/Li_DME.json").read_text())
+    assert record["extra"]["resumed_from_step"] == killed_at
+    steps_after_resume = record["n_opt_steps"] - killed_at
+    assert steps_after_resume < ref_record["n_opt_steps"]  # resumed, not restarted
+    # records finished before the kill were not rewritten
+    assert {k: (run / "results/t/records" / k).stat().st_mtime_ns for k in finished} == finished
+    # same table as the uninterrupted run (optimizer tolerance: 1e-6 Ha ~ 3e-5 eV; 4-decimal rounding)
+    a, b = table(ref)[0], table(run)[0]
+    assert float(b["E_bind_eV"]) == pytest.approx(float(a["E_bind_eV"]), abs=5e-4)
+    assert b["donor_contacts"] == a["donor_contacts"]

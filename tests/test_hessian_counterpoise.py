@@ -1,0 +1,261 @@
+"""Harmonic frequencies, the imaginary-mode loop, counterpoise and deformation energies: real PySCF
+calculations on tiny systems (Li+-H2O and H2O at B3LYP/3-21G, NH3 at B3LYP/STO-3G, no density fitting,
+one thread).
+
+Where the reference values come from:
+
+- Regression values "computed with this module" (H2O frequencies) were obtained with PySCF 2.14.0, geomeTRIC 1.1.1, grid
+  level 3 on this repository's code; their tolerances allow for optimizer and grid differences.
+- H2O harmonic frequencies, experiment: 1649 (bend), 3832 (symmetric), 3943 (antisymmetric stretch)
+  cm-1 (NIST CCCBDB, experimental harmonic frequencies of H2O). Small basis sets put the bend too high, so
+  only wide windows around them are asserted.
+- NH3 is pyramidal (H-N-H 106.7 deg, NIST CCCBDB experimental geometry) with an inversion barrier of
+  about 5.8 kcal/mol through the planar D3h saddle point (Swalen & Ibers, J. Chem. Phys. 36, 1914 (1962)):
+  planar NH3 has exactly one imaginary frequency (the umbrella mode).
+- Li+ + H2O -> Li+(H2O): experimental binding enthalpy 34.0 kcal/mol = 1.47 eV (Dzidic & Kebarle,
+  J. Phys. Chem. 74, 1466 (1970)); small basis sets overbind and carry a large BSSE.
+- Signs that hold by construction: BSSE >= 0 (ghost functions can only lower a variational energy),
+  deformation >= 0 at a relaxed minimum, ZPE-corrected binding < electronic binding (the complex gains
+  three intermolecular modes), ΔG > ΔH for an association (loss of translational/rotational entropy).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import pytest
+
+from compchem.analysis.counterpoise import (
+    counterpoise_binding,
+    counterpoise_specs,
+    deformation_energies,
+    run_counterpoise,
+)
+from compchem.backends import pyscf_hessian
+from compchem.backends.base import run_cached
+from compchem.backends.pyscf_hessian import (
+    IMAGINARY_THRESHOLD_CM1,
+    ensure_minimum,
+    frequencies_cached,
+    harmonic_frequencies,
+)
+from compchem.errors import InputError
+from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
+from compchem.records import Cache
+from compchem.thermo import reaction_thermo, thermochemistry
+from compchem.units import HARTREE_TO_EV, cm1_to_hartree
+
+pytestmark = pytest.mark.dft
+
+R = Resources(threads=1, memory_mb=2000)
+L321 = LevelOfTheory.from_dict(
+    "b3lyp-321g", {"basis": "3-21g", "density_fitting": False, "scf_conv_tol": 1e-10}
+)
+STO = LevelOfTheory.from_dict(
+    "b3lyp-sto", {"basis": "sto-3g", "density_fitting": False, "scf_conv_tol": 1e-10}
+)
+LI_H2O = ((0.0, 0.0, -1.85), (0.0, 0.0, 0.0), (0.0, 0.7572, 0.5865), (0.0, -0.7572, 0.5865))
+FRAGMENTS = [("Li", [0]), ("H2O", [1, 2, 3])]
+CHARGES_MULTS = [(1, 1), (0, 1)]
+
+
+@pytest.fixture(scope="module")
+def quiet():
+    with open(os.devnull, "w") as stream:
+        yield stream
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return Cache(tmp_path_factory.mktemp("cache"))
+
+
+def _spec(symbols, coords, charge, level, task, label):
+    return CalcSpec(tuple(symbols), tuple(map(tuple, coords)), charge, 1, level, task, label=label)
+
+
+def _at(result: CalcResult, level=L321) -> CalcSpec:
+    return _spec(result.symbols, result.coordinates_angstrom, result.charge, level, "energy", result.label)
+
+
+@pytest.fixture(scope="module")
+def species(cache, quiet):
+    """Li+, H2O and Li+-H2O optimized at B3LYP/3-21G, with their frequencies."""
+    cx = run_cached(_spec(["Li", "O", "H", "H"], LI_H2O, 1, L321, "optimize", "LiH2O"), R, cache, quiet)
+    water = run_cached(_spec(["O", "H", "H"], LI_H2O[1:], 0, L321, "optimize", "H2O"), R, cache, quiet)
+    li = run_cached(_spec(["Li"], [(0.0, 0.0, 0.0)], 1, L321, "energy", "Li"), R, cache, quiet)
+    freqs = {r.label: frequencies_cached(_at(r), R, cache, quiet) for r in (cx, water, li)}
+    return {"complex": cx, "water": water, "li": li, "freqs": freqs}
+
+
+def test_counterpoise_specs_ghosts_and_own_basis():
+    spec = _spec(["Li", "O", "H", "H"], LI_H2O, 1, L321, "optimize", "LiH2O")
+    li, water = counterpoise_specs(spec, FRAGMENTS, {"Li": (1, 1), "H2O": (0, 1)})
+    assert li.full_basis.ghost_atoms == (1, 2, 3) and li.full_basis.symbols == spec.symbols
+    assert li.own_basis.symbols == ("Li",) and li.own_basis.coordinates_angstrom == (LI_H2O[0],)
+    assert water.full_basis.ghost_atoms == (0,) and water.own_basis.symbols == ("O", "H", "H")
+    assert (water.full_basis.charge, water.own_basis.charge, li.own_basis.charge) == (0, 0, 1)
+    assert all(s.task == "energy" for f in (li, water) for s in (f.full_basis, f.own_basis))
+    with pytest.raises(InputError, match="in fragments"):
+        counterpoise_specs(spec, [("Li", [0, 1]), ("H2O", [1, 2, 3])], CHARGES_MULTS)
+    with pytest.raises(InputError, match="belong to no fragment"):
+        counterpoise_specs(spec, [("Li", [0]), ("H2O", [1, 2])], CHARGES_MULTS)
+    with pytest.raises(InputError, match="do not add up"):
+        counterpoise_specs(spec, FRAGMENTS, [(0, 1), (0, 1)])
+
+
+def test_counterpoise_and_deformation_li_water(species, cache, quiet):
+    cx, water, li = species["complex"], species["water"], species["li"]
+    out = run_counterpoise(cx, FRAGMENTS, CHARGES_MULTS, L321, R, cache, relaxed=[li, water], stream=quiet)
+    print(
+        f"Li+-H2O B3LYP/3-21G: raw {out['interaction_raw_ev']:.4f} eV, BSSE {out['bsse_ev']:.4f} eV, "
+        f"CP {out['interaction_cp_ev']:.4f} eV, "
+        f"E_def(H2O) {out['fragments'][1]['deformation_hartree']:.2e} Ha, "
+        f"E_bind {out['binding_ev']:.4f} eV, E_bind,CP {out['binding_cp_ev']:.4f} eV"
+    )
+    assert out["complex_energy_hartree"] == cx.energy_hartree  # same level: the record's energy is reused
+    assert out["bsse_hartree"] > 0
+    assert all(f["bsse_hartree"] > 0 for f in out["fragments"])
+    assert 0 < out["interaction_cp_hartree"] < out["interaction_raw_hartree"]
+    assert out["interaction_raw_hartree"] - out["interaction_cp_hartree"] == pytest.approx(
+        out["bsse_hartree"]
+    )
+    # deformation: water >= 0 (it was relaxed at this level), Li+ (an atom) exactly 0
+    assert out["fragments"][1]["deformation_hartree"] >= 0
+    assert out["fragments"][0]["deformation_hartree"] == pytest.approx(0.0, abs=1e-9)
+    # E_int - E_bind = sum E_def, and E_bind is the SCIENCE.md §2 definition
+    assert abs(out["identity_residual_hartree"]) < 1e-10
+    e_bind = li.energy_hartree + water.energy_hartree - cx.energy_hartree
+    assert out["binding_hartree"] == pytest.approx(e_bind, abs=1e-10)
+    assert out["binding_cp_hartree"] == pytest.approx(e_bind - out["bsse_hartree"], abs=1e-10)
+    # wide window around experiment (1.47 eV) for a small basis
+    assert 1.0 < out["binding_cp_ev"] < out["binding_ev"] < 3.5
+    # the pure functions agree with the driver
+    pure = counterpoise_binding(cx.energy_hartree, out["fragments"])
+    assert pure["bsse_hartree"] == pytest.approx(out["bsse_hartree"])
+    deform = deformation_energies([-1.0, -2.0], [-1.0, -2.5], e_complex_hartree=-4.0)
+    assert deform["total_deformation_hartree"] == pytest.approx(0.5)
+    assert deform["interaction_raw_hartree"] - deform["binding_hartree"] == pytest.approx(0.5)
+
+
+def test_water_frequencies_analytic_vs_finite_difference(species, quiet, monkeypatch):
+    water = species["water"]
+    analytic = species["freqs"]["H2O"]
+    nu = analytic["frequencies_cm1"]
+    print(f"H2O B3LYP/3-21G analytic frequencies {np.round(nu, 2).tolist()} cm-1")
+    assert analytic["hessian_method"] == "analytic" and len(nu) == 3 and min(nu) > 0
+    # wide windows around the experimental harmonic frequencies 1649, 3832, 3943 cm-1
+    assert 1500 < nu[0] < 2000 and 3300 < nu[1] < nu[2] < 4200
+    # regression: computed with this module (see the module docstring)
+    np.testing.assert_allclose(nu, [1692.86, 3415.32, 3555.62], atol=2.0)
+    thermo = thermochemistry(water.symbols, water.coordinates_angstrom, nu, water.energy_hartree)
+    assert thermo.zpe_hartree > 0
+    assert thermo.zpe_hartree == pytest.approx(0.5 * sum(cm1_to_hartree(f) for f in nu), rel=1e-5)
+    assert thermo.point_group == "C2v" and thermo.n_imaginary == 0
+
+    # no analytic Hessian -> the documented finite-difference fallback
+    def unavailable(mf):
+        raise NotImplementedError("no analytic Hessian (simulated)")
+
+    monkeypatch.setattr(pyscf_hessian, "_analytic_hessian", unavailable)
+    fd = harmonic_frequencies(_at(water), R, quiet)
+    print(f"H2O finite-difference frequencies {np.round(fd['frequencies_cm1'], 2).tolist()} cm-1")
+    assert fd["hessian_method"] == "finite-difference" and "simulated" in fd["analytic_unavailable"]
+    assert fd["fd_step_bohr"] == pyscf_hessian.FD_STEP_BOHR and fd["n_gradient_evaluations"] == 18
+    np.testing.assert_allclose(fd["frequencies_cm1"], nu, atol=3.0)
+    # normal modes: unit Cartesian vectors; the two stretches keep the C2v plane (x = 0)
+    modes = np.asarray(analytic["normal_modes_cartesian"])
+    np.testing.assert_allclose(np.linalg.norm(modes.reshape(3, -1), axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(modes[:, :, 0], 0.0, atol=1e-6)  # water lies in x = 0: all modes in-plane
+
+
+def test_zpe_and_free_energy_of_association(species):
+    """Li+ + H2O -> Li+(H2O): D0 < De, and ΔG > ΔH (entropy loss)."""
+    th = {}
+    for key, name in (("li", "Li"), ("water", "H2O"), ("complex", "LiH2O")):
+        r, f = species[key], species["freqs"][name]
+        assert f["n_imaginary"] == 0
+        th[key] = thermochemistry(r.symbols, r.coordinates_angstrom, f["frequencies_cm1"], r.energy_hartree)
+    assert len(species["freqs"]["LiH2O"]["frequencies_cm1"]) == 6
+    rx = reaction_thermo([th["li"], th["water"]], [th["complex"]])
+    de, d0 = -rx["delta_energy_hartree"], -rx["delta_zpe_corrected_energy_hartree"]
+    print(
+        "ZPE (kcal/mol): "
+        + ", ".join(f"{k} {t.zpe_hartree * 627.5094740631:.3f}" for k, t in th.items())
+        + f"; complex frequencies {np.round(species['freqs']['LiH2O']['frequencies_cm1'], 1).tolist()} cm-1"
+    )
+    print(
+        f"Li+-H2O: De {de * HARTREE_TO_EV:.4f} eV, D0 {d0 * HARTREE_TO_EV:.4f} eV, "
+        f"dH {rx['delta_enthalpy_hartree'] * HARTREE_TO_EV:.4f} eV, "
+        f"dG {rx['delta_gibbs_hartree'] * HARTREE_TO_EV:.4f} eV"
+    )
+    assert 0 < d0 < de
+    assert rx["delta_enthalpy_hartree"] < rx["delta_gibbs_hartree"] < 0
+    assert rx["delta_entropy_hartree_per_k"] < 0
+
+
+def test_ensure_minimum_keeps_a_minimum(species, cache, quiet):
+    def must_not_optimize(spec):
+        raise AssertionError("a minimum must not be re-optimized")
+
+    result, history = ensure_minimum(_at(species["water"]), R, must_not_optimize, cache=cache, stream=quiet)
+    assert result["is_minimum"] and history == [] and result["optimization"] is None
+    assert result["frequencies"]["frequencies_cm1"] == species["freqs"]["H2O"]["frequencies_cm1"]  # cached
+
+
+def _pyramid_height(coords):
+    c = np.asarray(coords)
+    normal = np.cross(c[2] - c[1], c[3] - c[1])
+    return abs(float((c[0] - c[1]) @ normal / np.linalg.norm(normal)))
+
+
+def test_planar_ammonia_becomes_pyramidal(cache, quiet):
+    planar = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (-0.5, 0.8660254, 0.0), (-0.5, -0.8660254, 0.0)]
+    # a D3h start stays D3h: the gradient has no out-of-plane part, so this optimizes to the saddle point
+    saddle = run_cached(_spec(["N", "H", "H", "H"], planar, 0, STO, "optimize", "NH3"), R, cache, quiet)
+    assert _pyramid_height(saddle.coordinates_angstrom) < 1e-4
+
+    def optimize(spec):
+        return run_cached(spec, R, cache, quiet)
+
+    # no tries left: reported as not a minimum, with a warning, nothing raised. (geomeTRIC reconfigures
+    # logging and drops pytest's capture handler, so the warning is collected by a handler of our own.)
+    warnings: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())
+    logger = logging.getLogger("compchem.backends.pyscf_hessian")
+    logger.addHandler(handler)
+    try:
+        stuck, none = ensure_minimum(_at(saddle, STO), R, optimize, max_tries=0, cache=cache, stream=quiet)
+    finally:
+        logger.removeHandler(handler)
+    assert stuck["is_minimum"] is False and none == [] and any("NOT a minimum" in w for w in warnings)
+    nu0 = stuck["frequencies"]["frequencies_cm1"]
+    assert stuck["n_imaginary"] == 1 and nu0[0] < IMAGINARY_THRESHOLD_CM1 and nu0[1] > 0
+
+    result, history = ensure_minimum(
+        _at(saddle, STO), R, optimize, displacement_angstrom=0.3, cache=cache, stream=quiet
+    )
+    nu = result["frequencies"]["frequencies_cm1"]
+    c = np.asarray(result["coordinates_angstrom"])
+    hnh = np.degrees(
+        np.arccos(
+            np.dot(c[1] - c[0], c[2] - c[0]) / np.linalg.norm(c[1] - c[0]) / np.linalg.norm(c[2] - c[0])
+        )
+    )
+    barrier = saddle.energy_hartree - result["energy_hartree"]
+    print(
+        f"NH3 B3LYP/STO-3G: planar imaginary {nu0[0]:.1f} cm-1; after {len(history)} displacement(s): "
+        f"lowest {nu[0]:.1f} cm-1, pyramid height {_pyramid_height(c):.3f} A, H-N-H {hnh:.1f} deg, "
+        f"barrier {barrier * 627.5094740631:.2f} kcal/mol, {history[0]['n_opt_steps']} opt steps"
+    )
+    assert result["is_minimum"] and result["n_imaginary"] == 0 and len(nu) == 6 and min(nu) > 0
+    assert len(history) == 1 and history[0]["imaginary_frequency_cm1"] == pytest.approx(nu0[0])
+    assert history[0]["energy_plus_hartree"] < history[0]["energy_before_hartree"]
+    assert history[0]["energy_reoptimized_hartree"] < min(
+        history[0]["energy_plus_hartree"], history[0]["energy_minus_hartree"]
+    )
+    assert _pyramid_height(c) > 0.2 and 98 < hnh < 112 and barrier > 0
+    assert result["optimization"]["converged"]
