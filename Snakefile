@@ -13,6 +13,7 @@ configfile: os.path.join(workflow.basedir, "workflow", "config", "config.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/build.smk"
 include: "workflow/rules/dft.smk"
+include: "workflow/rules/thermo.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
 

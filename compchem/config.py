@@ -91,6 +91,16 @@ class ClusterDef:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class ExchangeDef:
+    """A reaction between computed species; each list repeats a species as often as it appears."""
+
+    name: str
+    reactants: tuple[str, ...]
+    products: tuple[str, ...]
+    description: str = ""
+
+
 @dataclass
 class Plan:
     """Everything the workflow computes, validated."""
@@ -105,6 +115,7 @@ class Plan:
     build: dict[str, Any]
     results_dir: str
     config: dict[str, Any] = field(repr=False, default_factory=dict)
+    exchanges: dict[str, ExchangeDef] = field(default_factory=dict)
 
     @property
     def ion_name(self) -> str:
@@ -112,11 +123,15 @@ class Plan:
         return f"{self.ion_symbol}_ion"
 
     def used_ligands(self) -> list[str]:
-        """Ligands that appear in at least one cluster, in first-use order."""
+        """Ligands that appear in at least one cluster or exchange reaction, in first-use order."""
         seen: dict[str, None] = {}
         for cluster in self.clusters.values():
             for name in cluster.ligands:
                 seen.setdefault(name, None)
+        for ex in self.exchanges.values():
+            for name in (*ex.reactants, *ex.products):
+                if name in self.ligands:
+                    seen.setdefault(name, None)
         return list(seen)
 
     def species(self) -> list[str]:
@@ -222,6 +237,29 @@ def read_ligand_sheet(path: str | Path) -> list[LigandDef]:
     return out
 
 
+def _check_balanced(
+    name: str, entry: dict[str, Any], ion: str, ligands: dict[str, LigandDef], clusters: dict[str, ClusterDef]
+) -> None:
+    """Both sides of an exchange must hold the same ions and ligands (counted by name)."""
+
+    def content(side: list[str]) -> list[str]:
+        out: list[str] = []
+        for n in side:
+            if n in clusters:
+                out += [ion, *clusters[n].ligands]
+            elif n in ligands:
+                out.append(n)
+            else:
+                out.append(ion)
+        return sorted(out)
+
+    if content(entry["reactants"]) != content(entry["products"]):
+        raise InputError(
+            f"exchange '{name}' is not balanced: reactants hold {content(entry['reactants'])}, "
+            f"products {content(entry['products'])}"
+        )
+
+
 def _check_curated_geometry(lig: LigandDef, smiles_symbols: list[str]) -> None:
     """A curated .xyz must exist, parse, and hold the same atoms as the SMILES (any order)."""
     path = Path(lig.geometry)
@@ -311,7 +349,25 @@ def build_plan(
         )
 
     # Parse every used ligand's SMILES now (invalid SMILES, charge mismatch -> InputError).
+    exchanges: dict[str, ExchangeDef] = {}
+    known_species = {ion_name, *ligands, *clusters}
+    for i, entry in enumerate(cfg["exchanges"]):
+        name = check_safe_name(entry["name"], f"exchange name (exchanges[{i}])")
+        if name in exchanges:
+            raise InputError(f"exchange '{name}' is defined twice")
+        unknown = [n for n in (*entry["reactants"], *entry["products"]) if n not in known_species]
+        if unknown:
+            raise InputError(
+                f"exchange '{name}' names unknown species {unknown} (a config that replaces the "
+                "default clusters also replaces or empties `exchanges`, e.g. `exchanges: []`)"
+            )
+        _check_balanced(name, entry, ion["symbol"], ligands, clusters)
+        exchanges[name] = ExchangeDef(
+            name, tuple(entry["reactants"]), tuple(entry["products"]), entry["description"]
+        )
+
     used = {n for c in clusters.values() for n in c.ligands}
+    used |= {n for x in exchanges.values() for n in (*x.reactants, *x.products) if n in ligands}
     symbols_by_ligand = {}
     for name in sorted(used):
         lig = ligands[name]
@@ -354,6 +410,7 @@ def build_plan(
         cfg["build"],
         cfg["results_dir"],
         cfg,
+        exchanges,
     )
 
 

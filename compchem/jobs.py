@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from compchem import CALC_CODE_VERSION
+from compchem.errors import InputError
 from compchem.io.xyz import format_xyz
 from compchem.logs import job_log
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
@@ -218,16 +219,25 @@ def binding_table_job(
     json_path: str,
     geometry_dir: str,
     log_path: str | None = None,
+    exchanges: list[dict[str, Any]] | None = None,
+    exchange_csv_path: str | None = None,
+    thermo_paths: dict[str, str] | None = None,
+    counterpoise_paths: dict[str, str] | None = None,
 ) -> None:
-    """Binding-energy table of every cluster from the records only (CSV, Markdown, JSON)."""
-    from compchem.analysis.binding import binding_rows, write_tables
+    """Binding-energy and exchange tables from the records only (CSV, Markdown, JSON)."""
+    from compchem.analysis.binding import binding_rows, exchange_rows, write_tables
     from compchem.records import read_record
 
     with job_log(log_path):
         records = {name: read_record(path) for name, path in record_paths.items()}
-        rows = binding_rows(records, clusters, ion, geometry_dir=Path(geometry_dir))
-        write_tables(rows, level_name, records, csv_path, md_path, json_path)
-        log.info("wrote %d rows to %s", len(rows), csv_path)
+        thermo = {name: read_json(path) for name, path in (thermo_paths or {}).items()}
+        counterpoise = {name: read_json(path) for name, path in (counterpoise_paths or {}).items()}
+        rows = binding_rows(
+            records, clusters, ion, geometry_dir=Path(geometry_dir), thermo=thermo, counterpoise=counterpoise
+        )
+        ex_rows = exchange_rows(records, exchanges or [])
+        write_tables(rows, level_name, records, csv_path, md_path, json_path, ex_rows, exchange_csv_path)
+        log.info("wrote %d binding rows to %s and %d exchange rows", len(rows), csv_path, len(ex_rows))
 
 
 def plots_job(
@@ -260,3 +270,133 @@ def render_structure_job(record_path: str, png_path: str, log_path: str | None =
     with job_log(log_path):
         record = read_record(record_path)
         render_cluster(record, png_path, f"{record.label} (E = {record.energy_hartree:.6f} Ha)")
+
+
+def thermo_job(
+    record_path: str,
+    level: dict[str, Any],
+    settings: dict[str, Any],
+    out_path: str,
+    threads: int = 1,
+    memory_mb: int = 4000,
+    cache_dir: str | None = None,
+    log_path: str | None = None,
+) -> None:
+    """Frequencies of one optimized species (displacing and re-optimizing along imaginary modes,
+    at most ``settings['max_imaginary_tries']`` times), then ZPE, H(T) and G(T)."""
+    import dataclasses
+
+    from compchem.backends.base import run_cached
+    from compchem.backends.pyscf_hessian import ensure_minimum
+    from compchem.records import read_record
+    from compchem.thermo import thermochemistry
+
+    record = read_record(record_path)
+    level_obj = LevelOfTheory.from_dict(level["name"], {k: v for k, v in level.items() if k != "name"})
+    spec = CalcSpec(
+        tuple(record.symbols),
+        tuple(map(tuple, record.coordinates_angstrom)),
+        record.charge,
+        record.multiplicity,
+        level_obj.without_preopt(),
+        "optimize",
+        label=record.label,
+        fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in record.fragments),
+    )
+    resources = Resources(threads=threads, memory_mb=memory_mb)
+    cache = Cache(cache_dir) if cache_dir else None
+    with job_log(log_path) as stream:
+        if len(record.symbols) == 1:
+            minimum: dict[str, Any] = {
+                "energy_hartree": record.energy_hartree,
+                "is_minimum": True,
+                "n_imaginary": 0,
+                "frequencies": {"frequencies_cm1": []},
+                "coordinates_angstrom": record.coordinates_angstrom,
+            }
+            history: list[dict[str, Any]] = []
+        else:
+            minimum, history = ensure_minimum(
+                spec,
+                resources,
+                lambda s: run_cached(s, resources, cache, stream),
+                max_tries=settings["max_imaginary_tries"],
+                cache=cache,
+                stream=stream,
+            )
+        thermo = thermochemistry(
+            record.symbols,
+            minimum["coordinates_angstrom"],
+            minimum["frequencies"]["frequencies_cm1"],
+            minimum["energy_hartree"],
+            multiplicity=record.multiplicity,
+            temperature_k=settings["temperature_k"],
+            pressure_atm=settings["pressure_atm"],
+            qrrho=settings["qrrho"],
+            standard_state=settings["standard_state"],
+        )
+        log.info(
+            "%s: minimum=%s, ZPE=%.6f Ha, H corr=%.6f Ha, G corr=%.6f Ha at %.2f K",
+            record.label,
+            minimum["is_minimum"],
+            thermo.zpe_hartree,
+            thermo.thermal_correction_enthalpy_hartree,
+            thermo.thermal_correction_gibbs_hartree,
+            thermo.temperature_k,
+        )
+    freq = dict(minimum["frequencies"])
+    freq.pop("hessian", None)
+    freq.pop("normal_modes_cartesian", None)
+    write_json_atomic(
+        out_path,
+        {
+            "label": record.label,
+            "energy_hartree": minimum["energy_hartree"],
+            "is_minimum": minimum["is_minimum"],
+            "n_imaginary": minimum["n_imaginary"],
+            "coordinates_angstrom": minimum["coordinates_angstrom"],
+            "frequencies": freq,
+            "imaginary_mode_history": history,
+            "thermo": dataclasses.asdict(thermo),
+            "settings": settings,
+        },
+    )
+
+
+def counterpoise_job(
+    cluster_record: str,
+    relaxed_records: list[str],
+    charges_mults: list[list[int]],
+    level: dict[str, Any],
+    out_path: str,
+    threads: int = 1,
+    memory_mb: int = 4000,
+    cache_dir: str | None = None,
+    log_path: str | None = None,
+) -> None:
+    """Boys–Bernardi counterpoise and ligand deformation energies of one cluster. ``relaxed_records``
+    and ``charges_mults`` follow the cluster's fragments in atom order (the ion, then each ligand)."""
+    from compchem.analysis.counterpoise import run_counterpoise
+    from compchem.records import read_record
+
+    complex_result = read_record(cluster_record)
+    level_obj = LevelOfTheory.from_dict(level["name"], {k: v for k, v in level.items() if k != "name"})
+    fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
+    if len(relaxed_records) != len(fragments) or len(charges_mults) != len(fragments):
+        raise InputError(
+            f"{complex_result.label}: {len(fragments)} fragments but {len(relaxed_records)} "
+            f"relaxed records and {len(charges_mults)} charge/multiplicity pairs"
+        )
+    relaxed = [read_record(path) for path in relaxed_records]
+    with job_log(log_path) as stream:
+        out = run_counterpoise(
+            complex_result,
+            fragments,
+            [tuple(cm) for cm in charges_mults],
+            level_obj,
+            Resources(threads=threads, memory_mb=memory_mb),
+            Cache(cache_dir) if cache_dir else None,
+            relaxed=relaxed,
+            stream=stream,
+        )
+    write_json_atomic(out_path, out)

@@ -87,3 +87,15 @@ def test_missing_record_and_mixed_levels():
     recs["water"] = rec("water", -76.3, level={**LEVEL, "basis": "3-21g"})
     with pytest.raises(InputError, match="different levels of theory"):
         binding_rows(recs, [{"name": "Li_w2", "ligands": ["water", "water"]}], "Li_ion")
+
+
+def test_exchange_reaction_energy():
+    from compchem.analysis.binding import exchange_rows
+
+    recs = records()
+    recs["Li_w"] = rec("Li_w", -83.55)
+    rows = exchange_rows(recs, [{"name": "x", "reactants": ["Li_w2"], "products": ["Li_w", "water"]}])
+    # products - reactants: (-83.55 - 76.3) - (-160.0) = +0.15 Ha: losing a water costs energy
+    assert rows[0]["dE_exchange_hartree"] == pytest.approx(0.15)
+    assert rows[0]["equation"] == "Li_w2 -> Li_w + water"
+    assert rows[0]["dE_exchange_eV"] == pytest.approx(0.15 * HARTREE_TO_EV, abs=1e-4)

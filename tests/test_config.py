@@ -27,6 +27,8 @@ def test_default_config_is_valid(root):
     assert plan.levels["paper"].basis == "6-311+G(d,p)"
     assert plan.clusters["Li_PDOL_Im2"].paper_value_ev == 4.02
     assert plan.charge_multiplicity("Li_PDOL2") == (1, 1)
+    assert plan.exchanges["PDOL2_to_PDOL_Im2"].products == ("Li_PDOL_Im2", "PDOL1")
+    assert plan.levels["paper"].preopt.basis == "def2-SVP"
 
 
 def test_defaults_filled(tmp_path):
@@ -86,6 +88,14 @@ def test_defaults_filled(tmp_path):
             "level 't': preopt_level 'nope' is not a defined level",
         ),
         ({"levels": {"t": {"basis": "sto-3g", "preopt_level": "t"}}}, "preopt_level chain is too deep"),
+        (
+            {"exchanges": [{"name": "x", "reactants": ["Li_w"], "products": ["Li_q"]}]},
+            "exchange 'x' names unknown species ['Li_q']",
+        ),
+        (
+            {"exchanges": [{"name": "x", "reactants": ["Li_w"], "products": ["Li_ion"]}]},
+            "exchange 'x' is not balanced",
+        ),
     ],
 )
 def test_bad_input(tmp_path, over, message):

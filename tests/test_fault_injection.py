@@ -27,6 +27,7 @@ CONFIG = {
     "ligand_sheet": "ligands_empty.tsv",
     "ligands": [{"name": "DME", "smiles": "COCCOC"}],
     "clusters": [{"name": "Li_DME", "ligands": ["DME"]}],
+    "exchanges": [],
     "levels": {"t": {"basis": "sto-3g", "density_fitting": False, "grid_level": 2, "opt_maxsteps": 200}},
     "run_levels": ["t"],
     "build": {"n_conformers": 2, "n_candidates": 1, "ligand_candidates": 1, "preopt_method": "none"},

@@ -33,6 +33,7 @@ def config(command):
         "levels": {"g16": {"backend": "gaussian", "basis": "sto-3g"}},
         "run_levels": ["g16"],
         "clusters": [],
+        "exchanges": [],
         "gaussian": {"command": command},
     }
 

@@ -4,8 +4,9 @@ one thread).
 
 Where the reference values come from:
 
-- Regression values "computed with this module" (H2O frequencies) were obtained with PySCF 2.14.0, geomeTRIC 1.1.1, grid
-  level 3 on this repository's code; their tolerances allow for optimizer and grid differences.
+- Regression values "computed with this module" (H2O frequencies) were obtained with PySCF 2.14.0,
+  geomeTRIC 1.1.1, grid level 3 on this repository's code; the tolerance allows for optimizer and grid
+  differences.
 - H2O harmonic frequencies, experiment: 1649 (bend), 3832 (symmetric), 3943 (antisymmetric stretch)
   cm-1 (NIST CCCBDB, experimental harmonic frequencies of H2O). Small basis sets put the bend too high, so
   only wide windows around them are asserted.

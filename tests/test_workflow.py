@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -89,3 +90,23 @@ def test_bad_config_fails_before_any_job(tmp_path, data_dir):
     assert proc.returncode != 0
     assert "cluster 'Li_x' names unknown ligand(s) ['unobtainium']" in proc.stderr + proc.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_thermo_and_counterpoise_columns(tmp_path, data_dir):
+    """Frequencies, ZPE/H/G and counterpoise through the workflow, for Li+-H2O at STO-3G."""
+    shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
+    cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
+    cfg["clusters"] = [{"name": "Li_water", "ligands": ["water"]}]
+    cfg["thermo"] = {"frequencies": True, "counterpoise": True}
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(cfg))
+    run(["--cores", "2", "--configfile", "t.yaml"], tmp_path)
+    row = read_csv(tmp_path / "results/tiny/binding_energies.csv")[0]
+    e_bind, zpe, dh, dg = (float(row[k]) for k in ("E_bind_eV", "E_bind_ZPE_eV", "dH_bind_eV", "dG_bind_eV"))
+    assert zpe < e_bind  # zero-point energy of the new Li-O modes weakens the bond
+    assert dg < dh  # association loses entropy: binding free energy below binding enthalpy
+    assert float(row["BSSE_eV"]) > 0
+    assert float(row["E_int_CP_eV"]) < float(row["E_int_frozen_eV"])
+    assert float(row["E_deformation_eV"]) >= 0
+    assert row["all_minima"] == "True"
+    thermo = json.loads((tmp_path / "results/tiny/thermo/Li_water.json").read_text())
+    assert thermo["n_imaginary"] == 0 and len(thermo["frequencies"]["frequencies_cm1"]) == 6

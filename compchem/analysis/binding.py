@@ -42,6 +42,16 @@ COLUMNS = [
     "all_converged",
     "n_opt_steps_complex",
     "geometry_xyz",
+    # filled when the config asks for frequencies (thermo.frequencies) and counterpoise
+    "E_bind_ZPE_eV",
+    "dH_bind_eV",
+    "dG_bind_eV",
+    "all_minima",
+    "E_int_frozen_eV",
+    "BSSE_eV",
+    "E_int_CP_eV",
+    "E_bind_CP_eV",
+    "E_deformation_eV",
 ]
 
 
@@ -68,10 +78,48 @@ def _level_consistent(records: list[CalcResult], cluster: str) -> None:
         )
 
 
+def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], cluster: str) -> dict[str, Any]:
+    """Binding (positive = bound) from ZPE-corrected energies, H(T) and G(T) of every species."""
+
+    def binding(key: str) -> float:
+        return hartree_to_ev(sum(thermo[n]["thermo"][key] for n in species) - thermo[cluster]["thermo"][key])
+
+    for t in (*species, cluster):
+        if t not in thermo:
+            return {}
+    zpe = hartree_to_ev(
+        sum(thermo[n]["thermo"]["energy_hartree"] + thermo[n]["thermo"]["zpe_hartree"] for n in species)
+        - thermo[cluster]["thermo"]["energy_hartree"]
+        - thermo[cluster]["thermo"]["zpe_hartree"]
+    )
+    return {
+        "E_bind_ZPE_eV": round(zpe, 4),
+        "dH_bind_eV": round(binding("enthalpy_hartree"), 4),
+        "dG_bind_eV": round(binding("gibbs_hartree"), 4),
+        "all_minima": all(thermo[n]["is_minimum"] for n in (*species, cluster)),
+    }
+
+
+def _counterpoise_columns(cp: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "E_int_frozen_eV": round(hartree_to_ev(cp["interaction_raw_hartree"]), 4),
+        "BSSE_eV": round(hartree_to_ev(cp["bsse_hartree"]), 4),
+        "E_int_CP_eV": round(hartree_to_ev(cp["interaction_cp_hartree"]), 4),
+        "E_bind_CP_eV": round(hartree_to_ev(cp["binding_cp_hartree"]), 4),
+        "E_deformation_eV": round(hartree_to_ev(cp["total_deformation_hartree"]), 4),
+    }
+
+
 def binding_rows(
-    records: dict[str, CalcResult], clusters: list[dict[str, Any]], ion: str, geometry_dir: Path | None = None
+    records: dict[str, CalcResult],
+    clusters: list[dict[str, Any]],
+    ion: str,
+    geometry_dir: Path | None = None,
+    thermo: dict[str, dict[str, Any]] | None = None,
+    counterpoise: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One table row per cluster (see ``COLUMNS``)."""
+    """One table row per cluster (see ``COLUMNS``); thermochemistry and counterpoise columns are
+    filled from ``thermo`` (species -> thermo JSON) and ``counterpoise`` (cluster -> JSON) when given."""
     rows = []
     for c in clusters:
         name, ligands = c["name"], list(c["ligands"])
@@ -101,6 +149,49 @@ def binding_rows(
                 "all_converged": all(r.converged for r in involved),
                 "n_opt_steps_complex": rec.n_opt_steps,
                 "geometry_xyz": str(geometry_dir / f"{name}.xyz") if geometry_dir else "",
+                **dict.fromkeys(COLUMNS[COLUMNS.index("E_bind_ZPE_eV") :]),
+                **(_thermo_columns(thermo, [ion, *ligands], name) if thermo else {}),
+                **(
+                    _counterpoise_columns(counterpoise[name]) if counterpoise and name in counterpoise else {}
+                ),
+            }
+        )
+    return rows
+
+
+EXCHANGE_DEFINITION = (
+    "dE_exchange = sum E(products) - sum E(reactants), every species at its own optimized geometry; "
+    "negative = the products (right-hand side) are favoured"
+)
+
+
+def exchange_rows(records: dict[str, CalcResult], exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ligand-exchange reaction energies, e.g. Li⁺(PDOL)2 + 2 Im → Li⁺(PDOL)(Im)2 + PDOL."""
+    rows = []
+    for ex in exchanges:
+        sides = {"reactants": ex["reactants"], "products": ex["products"]}
+        missing = [n for side in sides.values() for n in side if n not in records]
+        if missing:
+            raise InputError(f"exchange '{ex['name']}': no record for {sorted(set(missing))}")
+        involved = [records[n] for side in sides.values() for n in side]
+        _level_consistent(involved, ex["name"])
+        e_h = sum(records[n].energy_hartree for n in ex["products"]) - sum(
+            records[n].energy_hartree for n in ex["reactants"]
+        )
+
+        def side_text(names: list[str]) -> str:
+            return " + ".join(
+                f"{names.count(n)} {n}" if names.count(n) > 1 else n for n in dict.fromkeys(names)
+            )
+
+        rows.append(
+            {
+                "reaction": ex["name"],
+                "equation": f"{side_text(ex['reactants'])} -> {side_text(ex['products'])}",
+                "dE_exchange_eV": round(hartree_to_ev(e_h), 4),
+                "dE_exchange_kcal_per_mol": round(hartree_to_kcal_per_mol(e_h), 2),
+                "dE_exchange_hartree": e_h,
+                "description": ex.get("description", ""),
             }
         )
     return rows
@@ -114,6 +205,25 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+EXCHANGE_COLUMNS = [
+    "reaction",
+    "equation",
+    "dE_exchange_eV",
+    "dE_exchange_kcal_per_mol",
+    "dE_exchange_hartree",
+    "description",
+]
+
+
+def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row[k] is None else row[k]) for k in columns})
+    return buf.getvalue()
+
+
 def write_tables(
     rows: list[dict[str, Any]],
     level_name: str,
@@ -121,14 +231,15 @@ def write_tables(
     csv_path: str,
     md_path: str,
     json_path: str,
+    exchanges: list[dict[str, Any]] | None = None,
+    exchange_csv_path: str | None = None,
 ) -> None:
-    """Write the binding table as CSV, Markdown (with definition and level) and JSON."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row[k] is None else row[k]) for k in COLUMNS})
-    write_text_atomic(csv_path, buf.getvalue())
+    """Write the binding table as CSV, Markdown (with definition and level) and JSON, and the
+    exchange-reaction table (CSV, and sections of the Markdown and JSON)."""
+    exchanges = exchanges or []
+    write_text_atomic(csv_path, _csv_text(rows, COLUMNS))
+    if exchange_csv_path:
+        write_text_atomic(exchange_csv_path, _csv_text(exchanges, EXCHANGE_COLUMNS))
 
     any_rec = next(iter(records.values()))
     level = any_rec.level
@@ -159,6 +270,21 @@ def write_tables(
     ]
     for row in rows:
         lines.append("| " + " | ".join(_fmt(row[c]) for c in md_cols) + " |")
+    if exchanges:
+        lines += [
+            "",
+            "Ligand exchange between clusters:",
+            "",
+            f"Definition: {EXCHANGE_DEFINITION}.",
+            "",
+            "| reaction | equation | dE_exchange_eV | dE_exchange_kcal_per_mol |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {x['reaction']} | {x['equation']} | {x['dE_exchange_eV']:.3f} | "
+            f"{x['dE_exchange_kcal_per_mol']:.1f} |"
+            for x in exchanges
+        ]
     lines += [
         "",
         "Species energies (Hartree) and optimization steps:",
@@ -173,5 +299,13 @@ def write_tables(
         )
     write_text_atomic(md_path, "\n".join(lines) + "\n")
     write_json_atomic(
-        json_path, {"level": level_name, "definition": DEFINITION, "level_settings": level, "rows": rows}
+        json_path,
+        {
+            "level": level_name,
+            "definition": DEFINITION,
+            "level_settings": level,
+            "rows": rows,
+            "exchange_definition": EXCHANGE_DEFINITION,
+            "exchanges": exchanges,
+        },
     )

@@ -6,6 +6,14 @@ rule binding_table:
         records=expand(
             f"{RESULTS}/{{{{level}}}}/records/{{species}}.json", species=PLAN.species()
         ),
+        thermo=expand(
+            f"{RESULTS}/{{{{level}}}}/thermo/{{species}}.json",
+            species=PLAN.species() if THERMO["frequencies"] else [],
+        ),
+        counterpoise=expand(
+            f"{RESULTS}/{{{{level}}}}/counterpoise/{{cluster}}.json",
+            cluster=list(PLAN.clusters) if THERMO["counterpoise"] else [],
+        ),
     output:
         csv=report(
             f"{RESULTS}/{{level}}/binding_energies.csv",
@@ -14,8 +22,11 @@ rule binding_table:
         ),
         md=f"{RESULTS}/{{level}}/binding_energies.md",
         json=f"{RESULTS}/{{level}}/binding_energies.json",
+        exchange_csv=f"{RESULTS}/{{level}}/exchange_energies.csv",
     params:
         species=PLAN.species(),
+        thermo_species=PLAN.species() if THERMO["frequencies"] else [],
+        cp_clusters=list(PLAN.clusters) if THERMO["counterpoise"] else [],
         clusters=[
             {
                 "name": c.name,
@@ -26,6 +37,11 @@ rule binding_table:
             for c in PLAN.clusters.values()
         ],
         ion=PLAN.ion_name,
+        exchanges=[
+            {"name": x.name, "reactants": list(x.reactants), "products": list(x.products),
+             "description": x.description}
+            for x in PLAN.exchanges.values()
+        ],
         geometry_dir=lambda wc: f"{RESULTS}/{wc.level}/geometries",
     log:
         f"{RESULTS}/{{level}}/logs/binding_table.log",

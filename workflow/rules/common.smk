@@ -26,6 +26,7 @@ def levels_regex(backend):
 
 
 PYSCF_LEVELS = levels_regex("pyscf")
+THERMO = PLAN.config["thermo"]
 GAUSSIAN_LEVELS = levels_regex("gaussian")
 
 
@@ -50,3 +51,8 @@ def dft_runtime_min(wc, threads):
 def as_json(data):
     """Canonical JSON of a params value: key order never triggers a rerun."""
     return json.dumps(data, sort_keys=True)
+
+
+def cluster_fragments(cluster):
+    """Fragment species of a cluster in atom order: the ion, then each ligand."""
+    return [PLAN.ion_name, *PLAN.clusters[cluster].ligands]

@@ -18,4 +18,8 @@ binding_table_job(
     json_path=snakemake.output.json,  # noqa: F821
     geometry_dir=snakemake.params.geometry_dir,  # noqa: F821
     log_path=snakemake.log[0],  # noqa: F821
+    exchanges=snakemake.params.exchanges,  # noqa: F821
+    exchange_csv_path=snakemake.output.exchange_csv,  # noqa: F821
+    thermo_paths=dict(zip(snakemake.params.thermo_species, snakemake.input.thermo, strict=True)),  # noqa: F821
+    counterpoise_paths=dict(zip(snakemake.params.cp_clusters, snakemake.input.counterpoise, strict=True)),  # noqa: F821
 )

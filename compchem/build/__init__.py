@@ -1,0 +1,1 @@
+"""Structure building: ligands from SMILES, oligomers, Li⁺ cluster candidates."""

@@ -1,0 +1,114 @@
+"""Ligands from SMILES with RDKit: validation, seeded 3D conformers and donor atoms."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from rdkit import Chem, RDLogger
+from rdkit.Chem import AllChem
+
+from compchem.chem import check_charge_multiplicity
+from compchem.errors import InputError, StructureError
+
+log = logging.getLogger(__name__)
+
+
+def mol_from_smiles(smiles: str, charge: int, label: str) -> Chem.Mol:
+    """Parse ``smiles`` (explicit H added) and check it carries the stated total charge.
+
+    Raises
+    ------
+    InputError
+        Invalid SMILES, or formal charges summing to another value than ``charge``.
+    """
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles.strip() else None
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+    if mol is None:
+        raise InputError(f"ligand '{label}': invalid SMILES {smiles!r}")
+    formal = Chem.GetFormalCharge(mol)
+    if formal != charge:
+        raise InputError(
+            f"ligand '{label}': charge {charge:+d} given, but the SMILES {smiles!r} carries "
+            f"formal charge {formal:+d}"
+        )
+    mol = Chem.AddHs(mol)
+    symbols = [a.GetSymbol() for a in mol.GetAtoms()]
+    n_radical = sum(a.GetNumRadicalElectrons() for a in mol.GetAtoms())
+    check_charge_multiplicity(symbols, charge, n_radical + 1, f"ligand '{label}'")
+    return mol
+
+
+def donor_atoms(mol: Chem.Mol) -> list[int]:
+    """Indices of atoms that can donate a lone pair to Li⁺.
+
+    O (ether, carbonyl, hydroxyl, anionic), F, and N that keeps a lone pair: pyridine-type aromatic N
+    (no H, two neighbours, e.g. imidazole N3), anionic N, nitrile N and sp3 amine N not bound to a
+    carbonyl or aromatic ring (amide/aniline N lone pairs are delocalized).
+    """
+    donors = []
+    for atom in mol.GetAtoms():
+        symbol = atom.GetSymbol()
+        if symbol in ("O", "F") and atom.GetFormalCharge() <= 0:
+            donors.append(atom.GetIdx())
+        elif symbol == "N" and atom.GetFormalCharge() <= 0:
+            if atom.GetFormalCharge() < 0:
+                donors.append(atom.GetIdx())
+            elif atom.GetIsAromatic():
+                if atom.GetTotalNumHs() == 0 and atom.GetDegree() == 2:
+                    donors.append(atom.GetIdx())
+            elif atom.GetHybridization() == Chem.HybridizationType.SP or (
+                atom.GetHybridization() == Chem.HybridizationType.SP3
+                and not any(
+                    nb.GetIsAromatic() or any(b.GetBondType() == Chem.BondType.DOUBLE for b in nb.GetBonds())
+                    for nb in atom.GetNeighbors()
+                )
+            ):  # nitrile N, or an amine N whose lone pair is not delocalized
+                donors.append(atom.GetIdx())
+    return donors
+
+
+@dataclass(frozen=True)
+class Conformer:
+    """One 3D conformer: coordinates in Å and its force-field energy (kcal/mol, RDKit's unit)."""
+
+    coordinates_angstrom: np.ndarray
+    ff_energy_kcal_per_mol: float
+
+
+def embed_conformers(mol: Chem.Mol, n_conformers: int, seed: int, label: str) -> list[Conformer]:
+    """Seeded ETKDGv3 conformers, relaxed with MMFF94 (UFF where MMFF lacks parameters), sorted by
+    force-field energy and pruned at 0.3 Å heavy-atom RMSD. Same seed, same conformers."""
+    mol = Chem.Mol(mol)
+    params = AllChem.ETKDGv3()
+    params.randomSeed = int(seed)
+    params.pruneRmsThresh = 0.3
+    params.numThreads = 1
+    ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=max(1, n_conformers), params=params))
+    if not ids:
+        params.useRandomCoords = True
+        ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=max(1, n_conformers), params=params))
+    if not ids:
+        raise StructureError(f"ligand '{label}': RDKit could not embed a 3D structure")
+    if mol.GetNumAtoms() > 1 and AllChem.MMFFHasAllMoleculeParams(mol):
+        results = AllChem.MMFFOptimizeMoleculeConfs(mol, maxIters=2000, numThreads=1)
+    elif mol.GetNumAtoms() > 1:
+        log.info("ligand '%s': MMFF94 lacks parameters, relaxing conformers with UFF", label)
+        results = AllChem.UFFOptimizeMoleculeConfs(mol, maxIters=2000, numThreads=1)
+    else:
+        results = [(0, 0.0)] * len(ids)
+    conformers = [
+        Conformer(np.array(mol.GetConformer(cid).GetPositions()), float(energy))
+        for cid, (_, energy) in zip(ids, results, strict=True)
+    ]
+    conformers.sort(key=lambda c: c.ff_energy_kcal_per_mol)
+    return conformers
+
+
+def symbols_of(mol: Chem.Mol) -> list[str]:
+    """Element symbols in atom order."""
+    return [a.GetSymbol() for a in mol.GetAtoms()]

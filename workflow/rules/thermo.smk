@@ -1,0 +1,56 @@
+# Optional: frequencies + thermochemistry per species, counterpoise + deformation per cluster.
+
+
+rule thermo:
+    wildcard_constraints:
+        level=PYSCF_LEVELS,
+    input:
+        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
+    output:
+        json=f"{RESULTS}/{{level}}/thermo/{{species}}.json",
+    params:
+        level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
+        settings=lambda wc: as_json(THERMO),
+        cache=CACHE,
+    log:
+        f"{RESULTS}/{{level}}/logs/{{species}}.thermo.log",
+    benchmark:
+        f"{RESULTS}/{{level}}/benchmarks/{{species}}.thermo.tsv"
+    threads: 8
+    resources:
+        mem_mb=dft_mem_mb,
+        runtime=dft_runtime_min,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/thermo.py"
+
+
+rule counterpoise:
+    wildcard_constraints:
+        level=PYSCF_LEVELS,
+    input:
+        cluster=f"{RESULTS}/{{level}}/records/{{species}}.json",
+        relaxed=lambda wc: [
+            f"{RESULTS}/{wc.level}/records/{n}.json" for n in cluster_fragments(wc.species)
+        ],
+    output:
+        json=f"{RESULTS}/{{level}}/counterpoise/{{species}}.json",
+    params:
+        level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
+        charges_mults=lambda wc: as_json(
+            [PLAN.charge_multiplicity(n) for n in cluster_fragments(wc.species)]
+        ),
+        cache=CACHE,
+    log:
+        f"{RESULTS}/{{level}}/logs/{{species}}.counterpoise.log",
+    benchmark:
+        f"{RESULTS}/{{level}}/benchmarks/{{species}}.counterpoise.tsv"
+    threads: 8
+    resources:
+        mem_mb=dft_mem_mb,
+        runtime=dft_runtime_min,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/counterpoise.py"
