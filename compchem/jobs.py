@@ -18,6 +18,10 @@ from compchem.records import Cache, read_json, write_json_atomic, write_record, 
 
 log = logging.getLogger(__name__)
 
+#: Bumped when the structure builder changes what it produces (part of the build cache key only, so
+#: rebuilt structures do not invalidate DFT results of structures that did not change).
+BUILD_CODE_VERSION = "2"
+
 
 def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
     """Starting structure of one species from its plan definition (see ``Plan.species_definition``)."""
@@ -51,6 +55,7 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
         n_candidates=b["n_candidates"],
         preopt_method=b["preopt_method"],
         max_denticity=b["max_denticity"],
+        n_poses=b["n_poses"],
         label=definition["name"],
     )
 
@@ -88,6 +93,7 @@ def build_structure_job(
                 {
                     "definition": {k: v for k, v in definition.items() if k != "name"},
                     "code_version": CALC_CODE_VERSION,
+                    "build_version": BUILD_CODE_VERSION,
                 },
                 sort_keys=True,
             ).encode()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,8 +18,6 @@ from scipy.optimize import least_squares
 
 from compchem.backends.xtb import preoptimize
 from compchem.build.ligands import Conformer, donor_atoms, embed_conformers, symbols_of
-from compchem.chem import pair_distances
-from compchem.errors import StructureError
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +58,6 @@ class Site:
     donors: tuple[int, ...]
     ion_position: np.ndarray
     placement_error_angstrom: float
-
-
-@dataclass
-class Candidate:
-    """One assembled cluster candidate and what the cheap relaxation made of it."""
-
-    sites: list[Site]
-    coordinates_angstrom: np.ndarray
-    preopt_energy_hartree: float = float("nan")
-    preopt_steps: int = 0
-    preopt_converged: bool = False
-    contacts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -206,16 +192,6 @@ def ion_contacts(
     return contacts
 
 
-def _ranked_site_pools(sites: list[Site], conformers: list[Conformer]) -> list[list[Site]]:
-    """Sites grouped by denticity, most donors first; inside a group by conformer energy."""
-    pools: dict[int, list[Site]] = {}
-    for site in sites:
-        pools.setdefault(len(site.donors), []).append(site)
-    for pool in pools.values():
-        pool.sort(key=lambda s: (conformers[s.conformer].ff_energy_kcal_per_mol, s.placement_error_angstrom))
-    return [pools[k] for k in sorted(pools, reverse=True)]
-
-
 def build_cluster(
     ion_symbol: str,
     ion_charge: int,
@@ -224,135 +200,42 @@ def build_cluster(
     multiplicity: int = 1,
     seed: int = 42,
     n_conformers: int = 20,
-    n_candidates: int = 6,
+    n_candidates: int = 24,
     preopt_method: str = "GFN2-xTB",
     max_denticity: int = 3,
     label: str = "cluster",
+    n_poses: int = 3,
+    pose: int = 0,
 ) -> dict[str, Any]:
-    """Build candidates of ``ion`` + ``ligands``, relax each cheaply and return the lowest.
+    """The ``pose``-th lowest distinct pose of ``ion`` + ``ligands`` from the coordination-aware
+    search (``compchem.build.poses.search_poses``: single and chelating placements, wrapped chain
+    conformers, ``n_candidates`` cheap relaxations, deduplication by motif and RMSD).
 
     Returns a mapping with ``symbols``, ``coordinates_angstrom``, ``fragments``, ``charge``,
-    ``multiplicity``, ``contacts`` and ``candidates`` (a summary of every candidate tried).
+    ``multiplicity``, ``contacts``, ``candidates`` (the ``n_poses`` lowest distinct poses) and
+    ``pose_search`` (counts, timings, motifs, spread).
 
     Raises
     ------
     StructureError
-        A ligand without donor atoms, or no clash-free arrangement in the allotted attempts.
+        A ligand without donor atoms, or no clash-free arrangement.
     """
-    rng = np.random.default_rng(seed)
-    mols, confs, pools = [], [], []
-    for li, lig in enumerate(ligands):
-        from compchem.build.ligands import mol_from_smiles  # local: avoid cycle at import time
+    from compchem.build.poses import as_build_result, search_poses  # local: poses imports this module
 
-        mol = mol_from_smiles(lig.smiles, lig.charge, lig.name)
-        if not donor_atoms(mol):
-            raise StructureError(
-                f"cluster '{label}': ligand '{lig.name}' has no donor atom "
-                "(O, N or F with a lone pair) to bind the ion"
-            )
-        conformers = embed_conformers(mol, n_conformers, seed + 101 * li, lig.name)
-        sites = enumerate_sites(mol, conformers, max_denticity=max_denticity)
-        if not sites:
-            raise StructureError(f"cluster '{label}': no accessible binding site on '{lig.name}'")
-        mols.append(mol)
-        confs.append(conformers)
-        pools.append(_ranked_site_pools(sites, conformers))
-    n_lig = len(ligands)
-    directions = [np.asarray(d, float) / np.linalg.norm(d) for d in _DIRECTIONS[min(n_lig, 6)]]
-    lig_symbols = [symbols_of(m) for m in mols]
-    symbols = [ion_symbol] + [s for syms in lig_symbols for s in syms]
-    fragments, start = [{"name": ion_symbol, "atom_indices": [0]}], 1
-    for lig, syms in zip(ligands, lig_symbols, strict=True):
-        fragments.append({"name": lig.name, "atom_indices": list(range(start, start + len(syms)))})
-        start += len(syms)
-    charge = ion_charge + sum(lig.charge for lig in ligands)
-
-    candidates: list[Candidate] = []
-    seen: set[tuple] = set()
-    attempts = 0
-    while len(candidates) < n_candidates and attempts < 40 * n_candidates:
-        attempts += 1
-        k = len(candidates)
-        chosen = []
-        for pool_list in pools:
-            # Cycle through denticities (most donors first), then pick within the pool at random,
-            # the lowest-energy conformer for the first pass.
-            pool = pool_list[(k + attempts // (4 * n_candidates)) % len(pool_list)]
-            idx = 0 if attempts == k + 1 and k < len(pool_list) else int(rng.integers(len(pool)))
-            chosen.append(pool[idx])
-        key = tuple((s.conformer, s.donors) for s in chosen)
-        if key in seen and attempts < 20 * n_candidates:
-            continue
-        for _ in range(24):
-            angles = rng.uniform(0, 2 * np.pi, n_lig)
-            blocks = [
-                _place(confs[i][s.conformer].coordinates_angstrom, s, directions[i], angles[i])
-                for i, s in enumerate(chosen)
-            ]
-            if not _clashes(blocks, lig_symbols, chosen):
-                break
-        else:
-            continue
-        seen.add(key)
-        coords = np.vstack([np.zeros((1, 3))] + blocks)
-        candidates.append(Candidate(chosen, coords))
-    if not candidates:
-        raise StructureError(
-            f"cluster '{label}': no clash-free arrangement of {n_lig} ligand(s) "
-            f"around {ion_symbol} in {attempts} attempts"
-        )
-    for i, cand in enumerate(candidates):
-        res = preoptimize(symbols, cand.coordinates_angstrom, charge, multiplicity, preopt_method)
-        cand.coordinates_angstrom = res.coordinates_angstrom
-        cand.preopt_energy_hartree, cand.preopt_steps = res.energy_hartree, res.n_steps
-        cand.preopt_converged = res.converged
-        cand.contacts = ion_contacts(symbols, res.coordinates_angstrom, fragments)
-        log.info(
-            "%s candidate %d/%d: sites %s -> %s E=%.6f Ha (%d steps%s), CN=%d",
-            label,
-            i + 1,
-            len(candidates),
-            [list(s.donors) for s in cand.sites],
-            preopt_method,
-            res.energy_hartree,
-            res.n_steps,
-            "" if res.converged else ", NOT converged",
-            len(cand.contacts),
-        )
-    finite = [c for c in candidates if np.isfinite(c.preopt_energy_hartree)]
-    best = min(finite, key=lambda c: c.preopt_energy_hartree) if finite else candidates[0]
-    dmat = pair_distances(best.coordinates_angstrom)
-    np.fill_diagonal(dmat, np.inf)
-    if dmat.min() < 0.6:
-        raise StructureError(f"cluster '{label}': best candidate has atoms {dmat.min():.2f} Å apart")
-    return {
-        "symbols": symbols,
-        "coordinates_angstrom": best.coordinates_angstrom.tolist(),
-        "fragments": fragments,
-        "charge": charge,
-        "multiplicity": multiplicity,
-        "contacts": best.contacts,
-        "preopt_method": preopt_method,
-        "preopt_energy_hartree": best.preopt_energy_hartree,
-        "candidates": [
-            {
-                "sites": [
-                    {
-                        "ligand": ligands[i].name,
-                        "conformer": s.conformer,
-                        "donors": [int(d) for d in s.donors],
-                    }
-                    for i, s in enumerate(c.sites)
-                ],
-                "preopt_energy_hartree": c.preopt_energy_hartree,
-                "preopt_steps": c.preopt_steps,
-                "preopt_converged": c.preopt_converged,
-                "coordination_number": len(c.contacts),
-                "selected": c is best,
-            }
-            for c in candidates
-        ],
-    }
+    search = search_poses(
+        ion_symbol,
+        ion_charge,
+        ligands,
+        multiplicity=multiplicity,
+        seed=seed,
+        n_conformers=n_conformers,
+        max_denticity=max_denticity,
+        n_preopt=n_candidates,
+        k=n_poses,
+        preopt_method=preopt_method,
+        label=label,
+    )
+    return as_build_result(search, pose)
 
 
 def build_ligand(

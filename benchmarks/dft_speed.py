@@ -1,0 +1,138 @@
+"""Where the DFT time goes, measured on one cluster on this machine in one run.
+
+    .venv/bin/python benchmarks/dft_speed.py --cluster Li_Im --level paper [--threads 2] [--json out.json]
+
+Reports, for the cluster built by the workflow's own builder (xTB pre-optimized pose):
+1. wall time of one SCF + gradient: naive PySCF (no density fitting, default grid, fresh guess) vs
+   compchem's settings for the level (density fitting, its grid);
+2. DFT gradient evaluations of a geomeTRIC optimization at the level from the raw geometric placement
+   (no pre-optimization) vs from the GFN2-xTB pre-optimized pose, and, for a staged level, per stage;
+3. the share of wall time outside DFT for the workflow's records of that level: Snakemake's benchmark
+   files (job wall time) against the DFT wall time in the records.
+Nothing here is timed in the unit tests; the numbers go to benchmarks/README.md with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from compchem.backends.base import run_cached
+from compchem.backends.pyscf_backend import build_mole, make_scf
+from compchem.config import load_plan
+from compchem.jobs import build_structure
+from compchem.models import CalcSpec, LevelOfTheory, Resources
+from compchem.records import Cache, read_json
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def one_gradient(spec: CalcSpec, level: LevelOfTheory, threads: int) -> float:
+    """Wall seconds of one SCF + analytic gradient at ``level`` (fresh initial guess)."""
+    from pyscf import lib
+
+    lib.num_threads(threads)
+    mol = build_mole(dataclasses.replace(spec, level=level), io.StringIO(), verbose=0)
+    t0 = time.perf_counter()
+    mf = make_scf(mol, level)
+    mf.kernel()
+    mf.nuc_grad_method().kernel()
+    return time.perf_counter() - t0
+
+
+def overhead(results_dir: Path, level: str) -> dict[str, float]:
+    """Job wall time (Snakemake benchmark files) vs DFT wall time (records) of a level's optimizations."""
+    job_s = dft_s = 0.0
+    for rec_path in sorted((results_dir / level / "records").glob("*.json")):
+        bench = results_dir / level / "benchmarks" / f"{rec_path.stem}.tsv"
+        record = read_json(rec_path)
+        if not bench.exists() or record["extra"].get("resumed_from_step"):
+            continue  # resumed jobs' wall time spans several runs
+        lines = bench.read_text().splitlines()
+        job_s += float(lines[1].split("\t")[0])
+        dft_s += record["wall_time_s"]
+    return {
+        "job_wall_s": job_s,
+        "dft_wall_s": dft_s,
+        "outside_dft_fraction": (job_s - dft_s) / job_s if job_s else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config", default=str(ROOT / "workflow/config/config.yaml"))
+    parser.add_argument("--cluster", default="Li_Im")
+    parser.add_argument("--level", default="paper")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-optimizations", action="store_true")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    plan = load_plan(args.config, [ROOT])
+    level = plan.levels[args.level]
+    definition = plan.species_definition(args.cluster)
+    built = build_structure(definition)
+    raw_build = build_structure({**definition, "build": {**definition["build"], "preopt_method": "none"}})
+    charge, mult = plan.charge_multiplicity(args.cluster)
+
+    def spec(b: dict, lvl: LevelOfTheory) -> CalcSpec:
+        return CalcSpec(
+            tuple(b["symbols"]),
+            tuple(map(tuple, b["coordinates_angstrom"])),
+            charge,
+            mult,
+            lvl,
+            "optimize",
+            label=args.cluster,
+        )
+
+    naive = LevelOfTheory.from_dict(
+        "naive",
+        {
+            "functional": level.functional,
+            "basis": level.basis if isinstance(level.basis, str) else dict(level.basis),
+            "density_fitting": False,
+        },
+    )
+    final = level.without_preopt()
+    out: dict = {
+        "machine": f"{platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "cluster": args.cluster,
+        "level": args.level,
+        "threads": args.threads,
+    }
+    out["seconds_per_gradient_naive"] = one_gradient(spec(built, naive), naive, args.threads)
+    out["seconds_per_gradient_ours"] = one_gradient(spec(built, final), final, args.threads)
+    out["gradient_speedup"] = out["seconds_per_gradient_naive"] / out["seconds_per_gradient_ours"]
+    print(json.dumps(out, indent=1))
+    if not args.skip_optimizations:
+        resources = Resources(threads=args.threads, memory_mb=8000)
+        scratch = Cache(Path("/tmp") / f"compchem-bench-{os.getpid()}")
+        for name, b in (("raw_placement", raw_build), ("xtb_preoptimized", built)):
+            for lvl in (final, level) if level.preopt else (final,):
+                t0 = time.perf_counter()
+                res = run_cached(spec(b, lvl), resources, scratch, io.StringIO())
+                stages = res.extra.get("stages") or [{"level": lvl.name, "n_opt_steps": res.n_opt_steps}]
+                key = f"{name}/{'staged' if lvl.preopt else 'single-stage'}"
+                out[key] = {
+                    "gradients_per_stage": {s["level"]: s["n_opt_steps"] for s in stages},
+                    "wall_s": round(time.perf_counter() - t0, 1),
+                    "energy_hartree": res.energy_hartree,
+                }
+                print(key, json.dumps(out[key]))
+    out["workflow_overhead"] = overhead(ROOT / plan.results_dir, args.level)
+    print(json.dumps(out["workflow_overhead"]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
