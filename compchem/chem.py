@@ -56,3 +56,9 @@ def pair_distances(coords: np.ndarray) -> np.ndarray:
     """Matrix of interatomic distances (same unit as ``coords``)."""
     diff = coords[:, None, :] - coords[None, :, :]
     return np.sqrt((diff**2).sum(-1))
+
+
+def gradient_norms(grad: np.ndarray) -> tuple[float, float]:
+    """RMS and maximum of the per-atom gradient norms (geomeTRIC's convention), Hartree/Bohr."""
+    per_atom = np.linalg.norm(np.asarray(grad, dtype=float).reshape(-1, 3), axis=1)
+    return float(np.sqrt((per_atom**2).mean())), float(per_atom.max())

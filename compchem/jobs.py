@@ -121,7 +121,7 @@ def build_structure_job(
 def spec_from_build(build_path: str, level: dict[str, Any], task: str = "optimize") -> CalcSpec:
     """The CalcSpec of a built species (``<species>.build.json``) at a level given as a mapping."""
     built = read_json(build_path)
-    level_obj = LevelOfTheory.from_dict(level["name"], {k: v for k, v in level.items() if k != "name"})
+    level_obj = LevelOfTheory.from_record(level)
     return CalcSpec(
         symbols=tuple(built["symbols"]),
         coordinates_angstrom=tuple(tuple(map(float, r)) for r in built["coordinates_angstrom"]),
@@ -260,9 +260,7 @@ def plots_job(
     with job_log(log_path):
         table = read_json(table_json)
         records = {name: read_record(path) for name, path in record_paths.items()}
-        level = LevelOfTheory.from_dict(
-            table["level"], {k: v for k, v in table["level_settings"].items() if k != "name"}
-        )
+        level = LevelOfTheory.from_record(table["level_settings"])
         plot_binding(table["rows"], level.describe(), bar_paths)
         write_text_atomic(summary_path, summary_html(table["level"], records, table["rows"]))
         log.info("wrote %s and %s", bar_paths, summary_path)
@@ -298,7 +296,7 @@ def thermo_job(
     from compchem.thermo import thermochemistry
 
     record = read_record(record_path)
-    level_obj = LevelOfTheory.from_dict(level["name"], {k: v for k, v in level.items() if k != "name"})
+    level_obj = LevelOfTheory.from_record(level)
     spec = CalcSpec(
         tuple(record.symbols),
         tuple(map(tuple, record.coordinates_angstrom)),
@@ -386,7 +384,7 @@ def counterpoise_job(
     from compchem.records import read_record
 
     complex_result = read_record(cluster_record)
-    level_obj = LevelOfTheory.from_dict(level["name"], {k: v for k, v in level.items() if k != "name"})
+    level_obj = LevelOfTheory.from_record(level)
     fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
     if len(relaxed_records) != len(fragments) or len(charges_mults) != len(fragments):
         raise InputError(

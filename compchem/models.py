@@ -92,6 +92,11 @@ class LevelOfTheory:
             merged["basis"] = tuple(sorted((str(k), str(v)) for k, v in basis.items()))
         return cls(name=name, preopt=preopt, **merged)
 
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> LevelOfTheory:
+        """Rebuild a level from ``to_dict`` output (name included), as stored in records and params."""
+        return cls.from_dict(data["name"], {k: v for k, v in data.items() if k != "name"})
+
     def without_preopt(self) -> LevelOfTheory:
         """The same level with no pre-optimization stage."""
         return replace(self, preopt=None)

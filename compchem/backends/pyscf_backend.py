@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from compchem.chem import check_charge_multiplicity
+from compchem.chem import check_charge_multiplicity, gradient_norms
 from compchem.errors import ConvergenceError, InputError
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
 from compchem.records import Cache
@@ -113,12 +113,6 @@ def make_scf(mol: Any, level: LevelOfTheory, attempt: dict[str, Any] | None = No
     if attempt.get("newton"):
         mf = mf.newton()
     return mf
-
-
-def gradient_norms(grad: np.ndarray) -> tuple[float, float]:
-    """RMS and maximum of the per-atom gradient norms (geomeTRIC's convention), Hartree/Bohr."""
-    per_atom = np.linalg.norm(np.asarray(grad).reshape(-1, 3), axis=1)
-    return float(np.sqrt((per_atom**2).mean())), float(per_atom.max())
 
 
 def _software() -> dict[str, str]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from compchem import __version__
+from compchem.chem import gradient_norms
 from compchem.errors import ParseError
 from compchem.models import CalcResult
 
@@ -163,12 +164,6 @@ def _counterpoise_values(text: str) -> tuple[float | None, float | None]:
     return _last_float(_CP_ENERGY, text), _last_float(_BSSE, text)
 
 
-def _gradient_norms(grad: Any) -> tuple[float, float]:
-    """RMS and maximum of the per-atom gradient norms (Hartree/Bohr), the PySCF backend's convention."""
-    per_atom = np.linalg.norm(np.asarray(grad, dtype=float).reshape(-1, 3), axis=1)
-    return float(np.sqrt((per_atom**2).mean())), float(per_atom.max())
-
-
 def _to_hartree(energy_ev: float) -> float:
     """cclib's eV (its own factor) back to Hartree; rounding to 1e-10 drops float noise from the round trip
     (Gaussian prints SCF energies to 1e-9 Ha)."""
@@ -247,7 +242,7 @@ def parse_gaussian_output(text: str) -> GaussianOutput:
             for k, e in enumerate(step_energies):
                 entry = {"energy_hartree": _to_hartree(e)}
                 if len(step_grads) == n_opt_steps:
-                    rms, big = _gradient_norms(step_grads[k])
+                    rms, big = gradient_norms(step_grads[k])
                     entry["gradient_rms_hartree_per_bohr"] = rms
                     entry["gradient_max_hartree_per_bohr"] = big
                 opt_history.append(entry)
@@ -258,7 +253,7 @@ def parse_gaussian_output(text: str) -> GaussianOutput:
         charge, multiplicity = int(supermolecule.group(1)), int(supermolecule.group(2))
 
     grads = getattr(data, "grads", None)
-    grms, gmax = _gradient_norms(grads[-1]) if grads is not None and len(grads) else (None, None)
+    grms, gmax = gradient_norms(grads[-1]) if grads is not None and len(grads) else (None, None)
     scfvalues = getattr(data, "scfvalues", None)
     table = PeriodicTable()
 
