@@ -84,6 +84,14 @@ def test_defaults_filled(tmp_path):
         ),
         ({"run_levels": ["missing"]}, "run_levels names unknown level 'missing'"),
         (
+            {"thermo": {"temperature_k": -5}},
+            "config: thermo/temperature_k: -5 is less than or equal to the minimum of 0",
+        ),
+        (
+            {"thermo": {"pressure_atm": 0}},
+            "config: thermo/pressure_atm: 0 is less than or equal to the minimum of 0",
+        ),
+        (
             {"levels": {"t": {"basis": "sto-3g", "preopt_level": "nope"}}},
             "level 't': preopt_level 'nope' is not a defined level",
         ),
