@@ -29,6 +29,12 @@ LEVEL_DEFAULTS: dict[str, Any] = {
     "opt_convergence_gmax_hartree_per_bohr": 4.5e-4,
     "opt_convergence_drms_angstrom": 1.2e-3,
     "opt_convergence_dmax_angstrom": 1.8e-3,
+    # optional physics, off unless set: empirical dispersion (PySCF `mf.disp`, e.g. "d3bj", "d3zero",
+    # "d4"; needs pyscf-dispersion) and implicit solvent ("pcm" = IEF-PCM or "ddcosmo", with the
+    # medium's dielectric constant, e.g. 1,3-dioxolane ~7.1)
+    "dispersion": None,
+    "solvent_model": None,
+    "solvent_eps": None,
 }
 
 
@@ -56,6 +62,9 @@ class LevelOfTheory:
     opt_convergence_gmax_hartree_per_bohr: float = LEVEL_DEFAULTS["opt_convergence_gmax_hartree_per_bohr"]
     opt_convergence_drms_angstrom: float = LEVEL_DEFAULTS["opt_convergence_drms_angstrom"]
     opt_convergence_dmax_angstrom: float = LEVEL_DEFAULTS["opt_convergence_dmax_angstrom"]
+    dispersion: str | None = None
+    solvent_model: str | None = None
+    solvent_eps: float | None = None
     #: Optional cheaper level whose optimization runs first; this level's optimization starts from its
     #: geometry (staged optimization: most steps of a floppy cluster happen at the cheap level).
     preopt: LevelOfTheory | None = None
@@ -87,6 +96,8 @@ class LevelOfTheory:
             if preopt.backend != "pyscf":
                 raise InputError(f"level '{name}': preopt_level '{preopt_name}' must use the pyscf backend")
         merged = merge_level(name, data)
+        if (merged["solvent_model"] is None) != (merged["solvent_eps"] is None):
+            raise InputError(f"level '{name}': solvent_model and solvent_eps go together")
         basis = merged["basis"]
         if isinstance(basis, dict):
             merged["basis"] = tuple(sorted((str(k), str(v)) for k, v in basis.items()))
@@ -119,7 +130,12 @@ class LevelOfTheory:
             if isinstance(self.basis, str)
             else "mixed[" + ", ".join(f"{el}:{b}" for el, b in self.basis) + "]"
         )
-        return f"{self.functional.upper()}/{basis}" + (" (DF)" if self.density_fitting else "")
+        text = f"{self.functional.upper()}/{basis}" + (" (DF)" if self.density_fitting else "")
+        if self.dispersion:
+            text += f" + {self.dispersion.upper()}"
+        if self.solvent_model:
+            text += f" in {self.solvent_model} (eps = {self.solvent_eps})"
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping of every setting (recorded in each result)."""

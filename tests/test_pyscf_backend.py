@@ -162,3 +162,17 @@ def test_staged_optimization_records_both_stages_and_is_cached(tmp_path):
         != spec(fine.without_preopt(), "optimize", start).content_hash()
     )
     assert run_cached(spec(fine, "optimize", start), R, cache).wall_time_s == staged.wall_time_s
+
+
+def test_dispersion_and_implicit_solvent_options():
+    base = {"basis": "sto-3g", "density_fitting": False, "scf_conv_tol": 1e-10}
+    gas = run_pyscf(spec(LevelOfTheory.from_dict("g", base)), R).energy_hartree
+    d3 = run_pyscf(spec(LevelOfTheory.from_dict("d", {**base, "dispersion": "d3bj"})), R).energy_hartree
+    # D3(BJ) adds a small attractive term for these 4 atoms
+    assert -5e-3 < d3 - gas < 0
+    solv = LevelOfTheory.from_dict("s", {**base, "solvent_model": "ddcosmo", "solvent_eps": 7.1})
+    assert "ddcosmo (eps = 7.1)" in solv.describe()
+    # a cation is stabilized by a dielectric (DOL-like eps = 7.1): tens of kcal/mol
+    assert run_pyscf(spec(solv), R).energy_hartree - gas < -0.02
+    with pytest.raises(InputError, match="solvent_model and solvent_eps go together"):
+        LevelOfTheory.from_dict("x", {**base, "solvent_model": "pcm"})

@@ -197,6 +197,13 @@ def exchange_rows(records: dict[str, CalcResult], exchanges: list[dict[str, Any]
     return rows
 
 
+def _medium(level: dict[str, Any]) -> str:
+    """'gas phase', or the implicit-solvent model and dielectric constant, for table headers."""
+    if not level.get("solvent_model"):
+        return "gas phase"
+    return f"IMPLICIT SOLVENT {level['solvent_model']} (eps = {level['solvent_eps']})"
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "–"
@@ -263,6 +270,8 @@ def write_tables(
         "",
         f"Level: {level['functional']} / {level['basis']}, density fitting "
         f"{'on' if level['density_fitting'] else 'off'}, grid level {level['grid_level']}, "
+        f"dispersion {level.get('dispersion') or 'none'}, "
+        f"{_medium(level)}, "
         f"program {any_rec.program} {any_rec.program_version}.",
         "",
         "| " + " | ".join(md_cols) + " |",

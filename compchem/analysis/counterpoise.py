@@ -296,6 +296,14 @@ def run_counterpoise(
     """
     from compchem.backends.base import run_cached
 
+    if level.dispersion or level.solvent_model:
+        # SCIENCE.md §2: dispersion is never counterpoise-corrected, and ghost atoms would enter a
+        # D3/D4 term or a solvent cavity; separating them is not implemented, so refuse rather than
+        # report a contaminated BSSE.
+        raise InputError(
+            f"counterpoise at level '{level.name}': levels with dispersion or implicit solvent are not "
+            "supported; run counterpoise at a level without them"
+        )
     if fragments is None:
         fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
     complex_spec = CalcSpec(

@@ -106,6 +106,11 @@ def make_scf(mol: Any, level: LevelOfTheory, attempt: dict[str, Any] | None = No
     mf.max_cycle = level.scf_max_cycle
     if level.density_fitting:
         mf = mf.density_fit(auxbasis=level.auxbasis) if level.auxbasis else mf.density_fit()
+    if level.solvent_model:  # implicit solvent: IEF-PCM or ddCOSMO with the medium's dielectric constant
+        mf = mf.PCM() if level.solvent_model == "pcm" else mf.ddCOSMO()
+        mf.with_solvent.eps = level.solvent_eps
+    if level.dispersion:  # D3/D4 through pyscf-dispersion; enters energies and gradients
+        mf.disp = level.dispersion
     mf.max_cycle = max(level.scf_max_cycle, attempt.get("min_cycle", 0))
     for key in ("level_shift", "damp", "diis_start_cycle", "init_guess"):
         if key in attempt:

@@ -165,6 +165,11 @@ def write_gaussian_input(
     label = spec.label or "spec"
     n_atoms = len(spec.symbols)
     level = spec.level
+    if level.solvent_model:
+        raise InputError(
+            f"level '{level.name}': implicit solvent is not translated to Gaussian input yet "
+            "(SCRF with a generic dielectric); use the pyscf backend for solvent levels"
+        )
     check_charge_multiplicity(
         [s for i, s in enumerate(spec.symbols) if i not in spec.ghost_atoms],
         spec.charge,
