@@ -116,6 +116,8 @@ class Plan:
     results_dir: str
     config: dict[str, Any] = field(repr=False, default_factory=dict)
     exchanges: dict[str, ExchangeDef] = field(default_factory=dict)
+    #: chain-length series: name -> [(n, cluster name)]
+    series: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
     @property
     def ion_name(self) -> str:
@@ -306,9 +308,18 @@ def build_plan(
                 str(_resolve(entry["geometry"], bases)) if entry.get("geometry") else "",
             )
         )
+    series_ns: dict[str, set[int]] = {}
+    for entry in cfg["series"]:
+        if entry["oligomer"] not in cfg["oligomers"]:
+            raise InputError(
+                f"series '{entry['name']}' names unknown oligomer '{entry['oligomer']}'; "
+                f"defined: {sorted(cfg['oligomers'])}"
+            )
+        series_ns.setdefault(entry["oligomer"], set()).update(entry["n"])
     for key, olig in cfg["oligomers"].items():
         check_safe_name(key, "oligomer name")
         ns = olig["n"] if isinstance(olig["n"], list) else [olig["n"]]
+        ns = sorted(set(ns) | series_ns.get(key, set()))
         for n in ns:
             smiles = oligomer_smiles(olig["repeat_unit"], n, olig["head_cap"], olig["tail_cap"], key)
             desc = (olig["description"] + f" (n = {n})").strip()
@@ -349,6 +360,22 @@ def build_plan(
         )
 
     # Parse every used ligand's SMILES now (invalid SMILES, charge mismatch -> InputError).
+    series: dict[str, list[tuple[int, str]]] = {}
+    for entry in cfg["series"]:
+        name = check_safe_name(entry["name"], "series name")
+        series[name] = []
+        for n in entry["n"]:
+            cname = f"{name}_n{n}"
+            if cname in clusters or cname in ligands:
+                raise InputError(f"series '{name}': cluster name '{cname}' is already used")
+            lig = f"{entry['oligomer']}{n}"
+            copies = (lig,) * entry["copies"]
+            charge = ion["charge"] + sum(ligands[x].charge for x in copies)
+            clusters[cname] = ClusterDef(
+                cname, copies, charge, 1, None, "", f"{entry['oligomer']} chain-length series, n = {n}"
+            )
+            series[name].append((n, cname))
+
     exchanges: dict[str, ExchangeDef] = {}
     known_species = {ion_name, *ligands, *clusters}
     for i, entry in enumerate(cfg["exchanges"]):
@@ -411,6 +438,7 @@ def build_plan(
         cfg["results_dir"],
         cfg,
         exchanges,
+        series,
     )
 
 

@@ -252,16 +252,20 @@ def plots_job(
     bar_paths: list[str],
     summary_path: str,
     log_path: str | None = None,
+    series: dict[str, list[list[Any]]] | None = None,
+    series_paths: list[str] | None = None,
 ) -> None:
     """Bar plot of E_bind next to the paper's values and the run summary page."""
     from compchem.records import read_record
-    from compchem.report.plots import plot_binding, summary_html
+    from compchem.report.plots import plot_binding, plot_series, summary_html
 
     with job_log(log_path):
         table = read_json(table_json)
         records = {name: read_record(path) for name, path in record_paths.items()}
         level = LevelOfTheory.from_record(table["level_settings"])
         plot_binding(table["rows"], level.describe(), bar_paths)
+        for (name, members), path in zip((series or {}).items(), series_paths or [], strict=True):
+            plot_series(table["rows"], name, [(int(n), c) for n, c in members], path)
         write_text_atomic(summary_path, summary_html(table["level"], records, table["rows"]))
         log.info("wrote %s and %s", bar_paths, summary_path)
 

@@ -130,3 +130,27 @@ def test_load_plan_from_yaml(tmp_path):
     path = tmp_path / "my.yaml"
     path.write_text(yaml.safe_dump(cfg))
     assert load_plan(path).species() == ["Li_ion", "water", "Li_w"]
+
+
+def test_chain_length_series(tmp_path):
+    cfg = base(
+        tmp_path,
+        oligomers={"EG": {"repeat_unit": "OCC", "head_cap": "C", "tail_cap": "OC", "n": [1]}},
+        series=[{"name": "Li_EG", "oligomer": "EG", "n": [1, 3]}],
+    )
+    plan = build_plan(cfg)
+    assert plan.series["Li_EG"] == [(1, "Li_EG_n1"), (3, "Li_EG_n3")]
+    assert plan.clusters["Li_EG_n3"].ligands == ("EG3",)
+    assert plan.ligands["EG3"].smiles == "COCCOCCOCCOC"  # n beyond oligomers.EG.n is generated too
+    assert "Li_EG_n1" in plan.species() and "EG3" in plan.species()
+    bad = base(tmp_path, series=[{"name": "s", "oligomer": "nope", "n": [1]}])
+    with pytest.raises(InputError, match="series 's' names unknown oligomer 'nope'"):
+        build_plan(bad)
+
+
+def test_series_plot(tmp_path):
+    from compchem.report.plots import plot_series
+
+    rows = [{"cluster": f"s_n{n}", "E_bind_eV": 2.0 + 0.1 * n, "coordination_number": n} for n in (1, 2)]
+    plot_series(rows, "s", [(1, "s_n1"), (2, "s_n2")], tmp_path / "s.png")
+    assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

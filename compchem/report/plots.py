@@ -120,3 +120,30 @@ def summary_html(level_name: str, records: dict[str, CalcResult], rows: list[dic
         )
     parts.append("</table>")
     return "<html><body>" + "".join(parts) + "</body></html>\n"
+
+
+def plot_series(
+    rows: list[dict[str, Any]], name: str, members: list[tuple[int, str]], path: str | Path
+) -> None:
+    """E_bind (eV) against chain length n for one series, with each point's coordination number."""
+    by_cluster = {r["cluster"]: r for r in rows}
+    points = [(n, by_cluster[c]) for n, c in members if c in by_cluster]
+    fig, ax = plt.subplots(figsize=(4.2, 3.2))
+    ns = [n for n, _ in points]
+    ax.plot(ns, [r["E_bind_eV"] for _, r in points], "o-", color="#3b6ea8")
+    for n, r in points:
+        ax.annotate(
+            f"CN {r['coordination_number']}",
+            (n, r["E_bind_eV"]),
+            textcoords="offset points",
+            xytext=(4, -12),
+            fontsize=7,
+        )
+    ax.set_xticks(ns)
+    ax.set_xlabel("repeat units n")
+    ax.set_ylabel("E_bind (eV)")
+    ax.set_title(f"{name}: Li⁺ binding vs chain length", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)

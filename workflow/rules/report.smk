@@ -12,11 +12,13 @@ rule plots:
             category="Binding energies",
         ),
         svg=f"{RESULTS}/{{level}}/plots/binding_energies.svg",
+        series=expand(f"{RESULTS}/{{{{level}}}}/plots/series_{{name}}.png", name=list(PLAN.series)),
         summary=report(
             f"{RESULTS}/{{level}}/summary.html", caption="../report/summary.rst", category="Run"
         ),
     params:
         species=PLAN.species(),
+        series=PLAN.series,
     log:
         f"{RESULTS}/{{level}}/logs/plots.log",
     benchmark:

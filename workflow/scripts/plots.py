@@ -14,4 +14,6 @@ plots_job(
     bar_paths=[snakemake.output.png, snakemake.output.svg],  # noqa: F821
     summary_path=snakemake.output.summary,  # noqa: F821
     log_path=snakemake.log[0],  # noqa: F821
+    series=snakemake.params.series,  # noqa: F821
+    series_paths=list(snakemake.output.series),  # noqa: F821
 )
