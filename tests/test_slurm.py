@@ -24,7 +24,7 @@ SCRIPT = ROOT / "tests" / "slurm" / "local_slurm.sh"
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
 SLURMCTLD_LOG = Path("/var/log/slurm/slurmctld.log")
 #: Rules that run as SLURM jobs (the target rule `all` has nothing to run and stays local).
-SUBMITTED_RULES = {"build_structure", "optimize", "binding_table"}
+SUBMITTED_RULES = {"build_structure", "optimize", "binding_table", "plots", "render_structure"}
 
 
 def skip(reason: str):
