@@ -99,3 +99,11 @@ def test_exchange_reaction_energy():
     assert rows[0]["dE_exchange_hartree"] == pytest.approx(0.15)
     assert rows[0]["equation"] == "Li_w2 -> Li_w + water"
     assert rows[0]["dE_exchange_eV"] == pytest.approx(0.15 * HARTREE_TO_EV, abs=1e-4)
+
+
+def test_level_consistency_ignores_unset_optional_settings():
+    # a record written before an optional setting existed compares equal to one that stores it as None
+    recs = records()
+    recs["water"] = rec("water", -76.3, level={**LEVEL, "dispersion": None, "name": "other"})
+    rows = binding_rows(recs, [{"name": "Li_w2", "ligands": ["water", "water"]}], "Li_ion")
+    assert rows[0]["E_bind_hartree"] == pytest.approx(-7.2 - 2 * 76.3 + 160.0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,22 @@ def binding_energy_hartree(
     )
 
 
+def level_key(level: dict[str, Any]) -> str:
+    """Canonical text of a recorded level's science: names and unset (None) settings left out, as in
+    the content hash, so records written before an optional setting existed still compare equal."""
+
+    def clean(d: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: clean(v) if isinstance(v, dict) and k == "preopt" else v
+            for k, v in d.items()
+            if k != "name" and v is not None
+        }
+
+    return json.dumps(clean(level), sort_keys=True)
+
+
 def _level_consistent(records: list[CalcResult], cluster: str) -> None:
-    levels = {str(sorted((k, str(v)) for k, v in r.level.items() if k != "name")) for r in records}
+    levels = {level_key(r.level) for r in records}
     if len(levels) != 1:
         raise InputError(
             f"cluster '{cluster}': records come from different levels of theory; "
