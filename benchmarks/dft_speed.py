@@ -47,15 +47,18 @@ def one_gradient(spec: CalcSpec, level: LevelOfTheory, threads: int) -> float:
 
 
 def overhead(results_dir: Path, level: str) -> dict[str, float]:
-    """Job wall time (Snakemake benchmark files) vs DFT wall time (records) of a level's optimizations."""
+    """Job wall time (Snakemake benchmark files) vs DFT wall time (records) of a level's optimizations
+    that were computed (not taken from the cache) in the job Snakemake timed."""
     job_s = dft_s = 0.0
     for rec_path in sorted((results_dir / level / "records").glob("*.json")):
         bench = results_dir / level / "benchmarks" / f"{rec_path.stem}.tsv"
         record = read_json(rec_path)
         if not bench.exists() or record["extra"].get("resumed_from_step"):
             continue  # resumed jobs' wall time spans several runs
-        lines = bench.read_text().splitlines()
-        job_s += float(lines[1].split("\t")[0])
+        job = float(bench.read_text().splitlines()[1].split("\t")[0])
+        if job < record["wall_time_s"]:
+            continue  # the job reused a cached result computed in an earlier job
+        job_s += job
         dft_s += record["wall_time_s"]
     return {
         "job_wall_s": job_s,
