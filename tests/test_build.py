@@ -77,3 +77,12 @@ def test_cluster_is_seeded_clash_free_and_coordinated():
     assert frags == {"water", "DME"}
     assert all(c["distance_angstrom"] < 2.3 for c in contacts)
     assert sum(c["selected"] for c in a["candidates"]) == 1
+
+
+def test_zn_capped_imidazolate_model():
+    # structures/ligands.tsv: Zn(NH3)3 on N1 of imidazolate, charge +1; only imidazolate N3 is free
+    mol = mol_from_smiles("N->[Zn+](<-N)(<-N)n1ccnc1", 1, "Zn_imidazolate")
+    donors = donor_atoms(mol)
+    assert len(donors) == 1
+    atom = mol.GetAtomWithIdx(donors[0])
+    assert atom.GetSymbol() == "N" and atom.GetIsAromatic() and atom.GetDegree() == 2

@@ -154,3 +154,19 @@ def test_series_plot(tmp_path):
     rows = [{"cluster": f"s_n{n}", "E_bind_eV": 2.0 + 0.1 * n, "coordination_number": n} for n in (1, 2)]
     plot_series(rows, "s", [(1, "s_n1"), (2, "s_n2")], tmp_path / "s.png")
     assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_zn_model_needs_a_basis_with_zn(root, tmp_path):
+    sheet = str(root / "structures" / "ligands.tsv")
+    cfg = {
+        "ligand_sheet": sheet,
+        "clusters": [{"name": "Li_ZnIm", "ligands": ["Zn_imidazolate"]}],
+        "levels": {"p": {"basis": "6-311+G(d,p)"}},
+        "run_levels": ["p"],
+    }
+    with pytest.raises(
+        InputError, match="basis '6-311\\+G\\(d,p\\)' of level 'p' has no functions for element Zn"
+    ):
+        build_plan(cfg)
+    cfg["levels"]["p"]["basis"] = {"default": "6-311+G(d,p)", "Zn": "def2-TZVP"}
+    assert build_plan(cfg).charge_multiplicity("Li_ZnIm") == (2, 1)

@@ -48,11 +48,14 @@ def donor_atoms(mol: Chem.Mol) -> list[int]:
 
     O (ether, carbonyl, hydroxyl, anionic), F, and N that keeps a lone pair: pyridine-type aromatic N
     (no H, two neighbours, e.g. imidazole N3), anionic N, nitrile N and sp3 amine N not bound to a
-    carbonyl or aromatic ring (amide/aniline N lone pairs are delocalized).
+    carbonyl or aromatic ring (amide/aniline N lone pairs are delocalized). Atoms with a dative bond
+    (already coordinated to a metal) are not donors.
     """
     donors = []
     for atom in mol.GetAtoms():
         symbol = atom.GetSymbol()
+        if any(b.GetBondType() == Chem.BondType.DATIVE for b in atom.GetBonds()):
+            continue  # its lone pair is already given to a metal (e.g. NH3 capping Zn)
         if symbol in ("O", "F") and atom.GetFormalCharge() <= 0:
             donors.append(atom.GetIdx())
         elif symbol == "N" and atom.GetFormalCharge() <= 0:
