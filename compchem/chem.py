@@ -10,6 +10,13 @@ from ase.data import atomic_numbers
 from compchem.errors import InputError
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: species name of a searched pose of a cluster, ``<cluster>.pose<k>`` (reserved: no user name ends so)
+POSE_NAME = re.compile(r"^(.+)\.pose(\d+)$")
+
+
+def pose_name(cluster: str, k: int) -> str:
+    """Species name of the ``k``-th searched pose of a cluster (0 = the pre-optimization's best)."""
+    return f"{cluster}.pose{k}"
 
 
 def check_safe_name(name: str, what: str = "name") -> str:

@@ -20,7 +20,7 @@ import yaml
 
 from compchem.build.ligands import mol_from_smiles, symbols_of
 from compchem.build.oligomers import oligomer_smiles
-from compchem.chem import check_charge_multiplicity, check_safe_name
+from compchem.chem import POSE_NAME, check_charge_multiplicity, check_safe_name
 from compchem.errors import InputError, ParseError
 from compchem.io.xyz import parse_xyz
 from compchem.models import LevelOfTheory
@@ -89,6 +89,8 @@ class ClusterDef:
     paper_value_ev: float | None = None
     paper_label: str = ""
     description: str = ""
+    #: searched poses optimized with DFT (None: ``build.n_poses``)
+    dft_poses: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,17 @@ class Plan:
         """Every species to compute: the ion, the used ligands, the clusters."""
         return [self.ion_name, *self.used_ligands(), *self.clusters]
 
+    def dft_poses(self, cluster: str) -> int:
+        """How many searched poses of ``cluster`` are optimized with DFT (at most; fewer if the
+        search finds fewer distinct ones)."""
+        requested = self.clusters[cluster].dft_poses
+        return int(self.build["n_poses"] if requested is None else requested)
+
+    def base_species(self, name: str) -> str:
+        """The cluster of a pose species (``Li_PDOL.pose1`` -> ``Li_PDOL``); other names unchanged."""
+        m = POSE_NAME.match(name)
+        return m.group(1) if m and m.group(1) in self.clusters else name
+
     def species_definition(self, name: str) -> dict[str, Any]:
         """JSON-ready definition of one species for the build step (also its rerun trigger)."""
         if name == self.ion_name:
@@ -183,6 +196,7 @@ class Plan:
 
     def symbols(self, name: str) -> list[str]:
         """Element symbols of a species (ion first for clusters), from the SMILES."""
+        name = self.base_species(name)
         if name == self.ion_name:
             return [self.ion_symbol]
         if name in self.clusters:
@@ -192,7 +206,7 @@ class Plan:
 
     def charge_multiplicity(self, name: str) -> tuple[int, int]:
         """Total charge and multiplicity of a species."""
-        d = self.species_definition(name)
+        d = self.species_definition(self.base_species(name))
         return int(d["charge"]), int(d["multiplicity"])
 
 
@@ -349,6 +363,12 @@ def build_plan(
         if unknown:
             raise InputError(f"cluster '{name}' names unknown ligand(s) {unknown}; known: {sorted(ligands)}")
         charge = ion["charge"] + sum(ligands[n].charge for n in entry["ligands"])
+        dft_poses = entry.get("dft_poses")
+        if dft_poses is not None and dft_poses > cfg["build"]["n_poses"]:
+            raise InputError(
+                f"cluster '{name}': dft_poses = {dft_poses} but the pose search keeps only "
+                f"build.n_poses = {cfg['build']['n_poses']}; raise build.n_poses or lower dft_poses"
+            )
         clusters[name] = ClusterDef(
             name,
             tuple(entry["ligands"]),
@@ -357,6 +377,13 @@ def build_plan(
             entry["paper_value_ev"],
             entry["paper_label"],
             entry["description"],
+            dft_poses,
+        )
+
+    for reserved in (n for n in (*ligands, *clusters) if POSE_NAME.match(n)):
+        raise InputError(
+            f"species name '{reserved}' ends in '.pose<number>', which names the searched poses of a "
+            "cluster; rename it"
         )
 
     # Parse every used ligand's SMILES now (invalid SMILES, charge mismatch -> InputError).

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from compchem import CALC_CODE_VERSION
+from compchem.chem import pose_name
 from compchem.errors import InputError
 from compchem.io.xyz import format_xyz
 from compchem.logs import job_log
@@ -100,7 +104,10 @@ def build_structure_job(
         ).hexdigest()
         cache = Cache(cache_dir) if cache_dir else None
         built = cache.get(key, "build") if cache else None
-        if built is not None:
+        if built is not None and _lacks_pose_coordinates(built):
+            built = _add_pose_coordinates(built, build_structure(definition), definition["name"])
+            cache.put(key, "build", built, overwrite=True)
+        elif built is not None:
             log.info("%s: reusing cached structure %s", definition["name"], cache.path(key, "build"))
         else:
             log.info("%s: building %s structure", definition["name"], definition["kind"])
@@ -115,6 +122,165 @@ def build_structure_job(
             format_xyz(
                 built["symbols"], built["coordinates_angstrom"], f"{definition['name']} starting structure"
             ),
+        )
+
+
+def _lacks_pose_coordinates(built: dict[str, Any]) -> bool:
+    """A cluster build cached before the poses' coordinates were stored (only pose 0 had them)."""
+    return any("coordinates_angstrom" not in c for c in built.get("candidates", []))
+
+
+def _add_pose_coordinates(cached: dict[str, Any], fresh: dict[str, Any], name: str) -> dict[str, Any]:
+    """Give an older cached cluster build the coordinates of its searched poses by repeating the
+    (seeded) search. Pose 0 keeps the cached coordinates, so DFT results computed from it keep their
+    content hashes; the other poses come from the new search, which must reproduce pose 0."""
+    old = np.asarray(cached["coordinates_angstrom"], dtype=float)
+    new = np.asarray(fresh["coordinates_angstrom"], dtype=float)
+    deviation = float(np.abs(old - new).max()) if old.shape == new.shape else float("inf")
+    if deviation > 0.05:
+        log.warning(
+            "%s: repeated pose search does not reproduce the cached pose 0 (max deviation %.3g Å); "
+            "using the new search for every pose",
+            name,
+            deviation,
+        )
+        return {**fresh, "build_hash": cached.get("build_hash")}
+    log.info(
+        "%s: cached structure upgraded with the coordinates of %d searched pose(s) "
+        "(repeated search reproduces pose 0 within %.2g Å; pose 0 keeps its cached coordinates)",
+        name,
+        len(fresh["candidates"]),
+        deviation,
+    )
+    candidates = [dict(c) for c in fresh["candidates"]]
+    if candidates:
+        candidates[0]["coordinates_angstrom"] = cached["coordinates_angstrom"]
+    return {**cached, "candidates": candidates}
+
+
+def pose_count(build_path: str, requested: int) -> int:
+    """How many poses of a built cluster go to DFT: ``requested``, or fewer if the search found
+    fewer distinct ones (at least 1: the cluster's own structure)."""
+    return max(1, min(requested, len(read_json(build_path).get("candidates", []))))
+
+
+def pose_structure_job(build_path: str, k: int, xyz_path: str, pose_build_path: str) -> None:
+    """Starting structure of pose ``k`` of a built cluster, written like a species of its own
+    (``<cluster>.pose<k>.build.json`` and ``.xyz``) so that every DFT backend runs it unchanged."""
+    built = read_json(build_path)
+    name = pose_name(built["name"], k)
+    candidates = built.get("candidates", [])
+    if k == 0:
+        coords = built["coordinates_angstrom"]
+        cand = candidates[0] if candidates else {}
+    elif k < len(candidates) and "coordinates_angstrom" in candidates[k]:
+        cand = candidates[k]
+        coords = cand["coordinates_angstrom"]
+    elif k < len(candidates):
+        raise InputError(
+            f"{build_path} predates stored pose coordinates; rebuild it "
+            "(snakemake --forcerun build_structure) to upgrade its cache entry"
+        )
+    else:
+        raise InputError(f"{built['name']}: pose {k} requested, the search kept {len(candidates)}")
+    contacts = [
+        {
+            "fragment": d["ligand"],
+            "element": d["element"],
+            "atom": d["atom"],
+            "index": d["index"],
+            "distance_angstrom": d["distance_angstrom"],
+        }
+        for d in cand.get("donors", [])
+    ] or built.get("contacts", [])
+    pose = {
+        **{key: v for key, v in built.items() if key not in ("candidates", "pose_search")},
+        "name": name,
+        "cluster": built["name"],
+        "pose_rank": k,
+        "coordinates_angstrom": coords,
+        "contacts": contacts,
+        "preopt_method": cand.get("preopt_method", built.get("preopt_method")),
+        "preopt_energy_hartree": cand.get("preopt_energy_hartree", built.get("preopt_energy_hartree")),
+        "preopt_relative_energy_ev": cand.get("relative_energy_ev", 0.0),
+        "motif": cand.get("motif"),
+        "candidates": [],
+    }
+    write_json_atomic(pose_build_path, pose)
+    write_text_atomic(
+        xyz_path,
+        format_xyz(built["symbols"], coords, f"{name} starting structure (pose {k} of {built['name']})"),
+    )
+
+
+def select_pose_job(
+    cluster: str,
+    record_paths: list[str],
+    pose_build_paths: list[str],
+    record_path: str,
+    xyz_path: str,
+    poses_path: str,
+    log_path: str | None = None,
+) -> None:
+    """The cluster's record is its lowest-energy converged DFT pose; ``poses_path`` keeps every
+    pose's energy, its pre-optimization rank and energy, and the spread (SCIENCE.md §3)."""
+    from compchem.build.cluster import ion_contacts
+    from compchem.records import read_record
+    from compchem.units import hartree_to_ev
+
+    with job_log(log_path):
+        records = [read_record(p) for p in record_paths]
+        builds = [read_json(p) for p in pose_build_paths]
+        pool = [i for i, r in enumerate(records) if r.converged] or list(range(len(records)))
+        if len(pool) < len(records):
+            log.warning("%s: unconverged pose(s) left out of the selection", cluster)
+        best = min(pool, key=lambda i: records[i].energy_hartree)
+        e_best = records[best].energy_hartree
+        poses = []
+        for i, (rec, b) in enumerate(zip(records, builds, strict=True)):
+            contacts = ion_contacts(rec.symbols, np.asarray(rec.coordinates_angstrom), rec.fragments)
+            poses.append(
+                {
+                    "pose": int(b["pose_rank"]),
+                    "species": rec.label,
+                    "energy_hartree": rec.energy_hartree,
+                    "relative_energy_ev": hartree_to_ev(rec.energy_hartree - e_best),
+                    "converged": rec.converged,
+                    "n_opt_steps": rec.n_opt_steps,
+                    "preopt_method": b.get("preopt_method"),
+                    "preopt_relative_energy_ev": b.get("preopt_relative_energy_ev"),
+                    "coordination_number": len(contacts),
+                    "donor_contacts": [f"{x['fragment']}:{x['element']}{x['atom']}" for x in contacts],
+                    "selected": i == best,
+                }
+            )
+            log.info(
+                "%s pose %d: E = %.8f Ha, %+.3f eV vs best DFT pose (pre-opt %+.3f eV), CN %d%s",
+                cluster,
+                poses[-1]["pose"],
+                rec.energy_hartree,
+                poses[-1]["relative_energy_ev"],
+                poses[-1]["preopt_relative_energy_ev"] or 0.0,
+                len(contacts),
+                "  <- selected" if i == best else "",
+            )
+        in_pool = [poses[i]["relative_energy_ev"] for i in pool]
+        first = next((p for p in poses if p["pose"] == 0), None)
+        summary = {
+            "cluster": cluster,
+            "n_poses": len(poses),
+            "selected_pose": poses[best]["pose"],
+            "energy_spread_ev": max(in_pool) - min(in_pool),
+            # pose 0 is the pre-optimization's best: how much the cheap ranking missed at this level
+            "preopt_best_minus_dft_best_ev": None if first is None else first["relative_energy_ev"],
+            "poses": poses,
+        }
+        write_json_atomic(poses_path, summary)
+        _write_outputs(
+            dataclasses.replace(records[best], label=cluster),
+            LevelOfTheory.from_record(records[best].level),
+            record_path,
+            xyz_path,
         )
 
 
@@ -156,14 +322,26 @@ def optimize_job(
     from compchem.backends.base import run_cached
 
     spec = spec_from_build(build_path, level, task)
+    cache = Cache(cache_dir) if cache_dir else None
     with job_log(log_path) as stream:
-        result = run_cached(
-            spec,
-            Resources(threads=threads, memory_mb=memory_mb),
-            Cache(cache_dir) if cache_dir else None,
-            stream,
-        )
+        result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
+    if cache is not None and log_path is not None:
+        archive_log(cache, spec.content_hash(), log_path)
     _write_outputs(result, spec.level, record_path, xyz_path)
+
+
+def archive_log(cache: Cache, key: str, log_path: str) -> None:
+    """Keep the log of the run that computed a result next to its cached record, and give it back
+    when a later job only reuses the record: Snakemake truncates a rule's log on every rerun, so
+    without this a rerun (new machine, changed params) would erase how the result was computed."""
+    archived = cache.log_path(key)
+    text = Path(log_path).read_text()
+    if archived.exists() and len(archived.read_text()) > len(text):
+        with open(log_path, "a") as stream:
+            stream.write(f"\n==== log of the run that computed this result ({archived}) ====\n")
+            stream.write(archived.read_text())
+    else:
+        write_text_atomic(archived, text)
 
 
 def gaussian_input_job(
@@ -229,6 +407,7 @@ def binding_table_job(
     exchange_csv_path: str | None = None,
     thermo_paths: dict[str, str] | None = None,
     counterpoise_paths: dict[str, str] | None = None,
+    pose_paths: dict[str, str] | None = None,
 ) -> None:
     """Binding-energy and exchange tables from the records only (CSV, Markdown, JSON)."""
     from compchem.analysis.binding import binding_rows, exchange_rows, write_tables
@@ -238,8 +417,15 @@ def binding_table_job(
         records = {name: read_record(path) for name, path in record_paths.items()}
         thermo = {name: read_json(path) for name, path in (thermo_paths or {}).items()}
         counterpoise = {name: read_json(path) for name, path in (counterpoise_paths or {}).items()}
+        poses = {name: read_json(path) for name, path in (pose_paths or {}).items()}
         rows = binding_rows(
-            records, clusters, ion, geometry_dir=Path(geometry_dir), thermo=thermo, counterpoise=counterpoise
+            records,
+            clusters,
+            ion,
+            geometry_dir=Path(geometry_dir),
+            thermo=thermo,
+            counterpoise=counterpoise,
+            poses=poses,
         )
         ex_rows = exchange_rows(records, exchanges or [])
         write_tables(rows, level_name, records, csv_path, md_path, json_path, ex_rows, exchange_csv_path)

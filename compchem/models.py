@@ -35,7 +35,16 @@ LEVEL_DEFAULTS: dict[str, Any] = {
     "dispersion": None,
     "solvent_model": None,
     "solvent_eps": None,
+    # optimizer path only: None = geomeTRIC's model Hessian; "xtb" = GFN2-xTB Cartesian Hessian at the
+    # starting geometry (pyscf backend)
+    "opt_initial_hessian": None,
 }
+
+#: Level keys that change only the optimizer's path, never the minimum it converges to (within the
+#: convergence criteria): left out of ``science_dict`` and so of the content hash, so a cached result
+#: is reused whichever initial Hessian computed it.
+PATH_ONLY_KEYS: frozenset[str] = frozenset({"opt_initial_hessian"})
+OPT_INITIAL_HESSIANS: tuple[str, ...] = ("xtb",)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class LevelOfTheory:
     dispersion: str | None = None
     solvent_model: str | None = None
     solvent_eps: float | None = None
+    opt_initial_hessian: str | None = None  # None: geomeTRIC's model Hessian; "xtb": GFN2-xTB Hessian
     #: Optional cheaper level whose optimization runs first; this level's optimization starts from its
     #: geometry (staged optimization: most steps of a floppy cluster happen at the cheap level).
     preopt: LevelOfTheory | None = None
@@ -98,6 +108,11 @@ class LevelOfTheory:
         merged = merge_level(name, data)
         if (merged["solvent_model"] is None) != (merged["solvent_eps"] is None):
             raise InputError(f"level '{name}': solvent_model and solvent_eps go together")
+        if merged["opt_initial_hessian"] not in (None, *OPT_INITIAL_HESSIANS):
+            raise InputError(
+                f"level '{name}': opt_initial_hessian must be one of {list(OPT_INITIAL_HESSIANS)} or null, "
+                f"got {merged['opt_initial_hessian']!r}"
+            )
         basis = merged["basis"]
         if isinstance(basis, dict):
             merged["basis"] = tuple(sorted((str(k), str(v)) for k, v in basis.items()))
@@ -148,8 +163,13 @@ class LevelOfTheory:
     def science_dict(self) -> dict[str, Any]:
         """The settings that determine a result (names are labels and are left out); unset
         optional settings (None) are left out too, so adding an optional setting later does not
-        change the content hash of existing results."""
-        data = {k: v for k, v in self.to_dict().items() if k != "name" and v is not None}
+        change the content hash of existing results. ``PATH_ONLY_KEYS`` (the optimizer's initial
+        Hessian) are left out as well: they change how many steps reach the minimum, not the minimum."""
+        data = {
+            k: v
+            for k, v in self.to_dict().items()
+            if k != "name" and k not in PATH_ONLY_KEYS and v is not None
+        }
         if self.preopt:
             data["preopt"] = self.preopt.science_dict()
         return data

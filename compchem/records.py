@@ -80,6 +80,10 @@ class Cache:
         """File of ``kind`` for content hash ``key``."""
         return self.root / key[:2] / f"{key}.{kind}.json"
 
+    def log_path(self, key: str) -> Path:
+        """Archived job log (plain text) of the run that computed the record ``key``."""
+        return self.root / key[:2] / f"{key}.log"
+
     def get(self, key: str, kind: str) -> Any | None:
         """Stored data, or None when absent."""
         path = self.path(key, kind)

@@ -86,3 +86,69 @@ def test_zn_capped_imidazolate_model():
     assert len(donors) == 1
     atom = mol.GetAtomWithIdx(donors[0])
     assert atom.GetSymbol() == "N" and atom.GetIsAromatic() and atom.GetDegree() == 2
+
+
+def test_pose_species_and_upgrade_of_an_older_cached_build(tmp_path):
+    """Builds cached before pose coordinates were stored are upgraded by repeating the seeded
+    search; pose 0 keeps its cached coordinates (so DFT results computed from it stay valid)."""
+    from compchem.jobs import build_structure_job, pose_count, pose_structure_job
+    from compchem.records import Cache, read_json
+
+    definition = {
+        "kind": "cluster",
+        "name": "Li_wa",
+        "ion_symbol": "Li",
+        "ion_charge": 1,
+        "multiplicity": 1,
+        "charge": 1,
+        "ligands": [
+            {"name": "water", "smiles": "O", "charge": 0},
+            {"name": "DME", "smiles": "COCCOC", "charge": 0},
+        ],
+        "build": {
+            "seed": 7,
+            "n_conformers": 4,
+            "n_candidates": 4,
+            "n_poses": 3,
+            "preopt_method": "GFN2-xTB",
+            "max_denticity": 3,
+            "ligand_candidates": 1,
+        },
+    }
+    build = tmp_path / "Li_wa.build.json"
+    build_structure_job(definition, str(tmp_path / "Li_wa.xyz"), str(build), str(tmp_path / "cache"))
+    fresh = read_json(build)
+    assert all("coordinates_angstrom" in c for c in fresh["candidates"])
+    n = pose_count(str(build), 3)
+    assert 2 <= n == len(fresh["candidates"])  # water + DME: mono- and bidentate DME poses
+
+    # make the cache entry look like one written before poses had coordinates, with a pose 0
+    # that differs slightly from what the search now gives
+    cache = Cache(tmp_path / "cache")
+    key = fresh["build_hash"]
+    old = cache.get(key, "build")
+    old["coordinates_angstrom"] = (np.asarray(old["coordinates_angstrom"]) + 0.01).tolist()
+    for c in old["candidates"]:
+        c.pop("coordinates_angstrom")
+    cache.put(key, "build", old)
+    build_structure_job(definition, str(tmp_path / "Li_wa.xyz"), str(build), str(tmp_path / "cache"))
+    upgraded = read_json(build)
+    assert np.allclose(upgraded["coordinates_angstrom"], old["coordinates_angstrom"])
+    assert all("coordinates_angstrom" in c for c in upgraded["candidates"])
+    assert np.allclose(
+        upgraded["candidates"][1]["coordinates_angstrom"], fresh["candidates"][1]["coordinates_angstrom"]
+    )
+
+    # pose species: pose 0 = the cluster's structure, pose k = the k-th distinct candidate
+    for k in range(n):
+        out = tmp_path / f"Li_wa.pose{k}.build.json"
+        pose_structure_job(str(build), k, str(tmp_path / f"Li_wa.pose{k}.xyz"), str(out))
+        pose = read_json(out)
+        assert pose["name"] == f"Li_wa.pose{k}" and pose["cluster"] == "Li_wa" and pose["pose_rank"] == k
+        expected = (
+            upgraded["coordinates_angstrom"] if k == 0 else upgraded["candidates"][k]["coordinates_angstrom"]
+        )
+        assert np.allclose(pose["coordinates_angstrom"], expected)
+        assert pose["fragments"] == upgraded["fragments"] and pose["charge"] == 1
+    with pytest.raises(InputError, match=f"pose {n} requested"):
+        pose_structure_job(str(build), n, str(tmp_path / "x.xyz"), str(tmp_path / "x.json"))

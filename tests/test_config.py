@@ -37,6 +37,26 @@ def test_defaults_filled(tmp_path):
     assert plan.levels["t"].functional == "b3lyp"
 
 
+def test_dft_poses_per_cluster(root, tmp_path):
+    plan = build_plan(
+        base(
+            tmp_path,
+            clusters=[
+                {"name": "Li_w", "ligands": ["water"]},
+                {"name": "Li_a", "ligands": ["ammonia"], "dft_poses": 1},
+            ],
+        )
+    )
+    assert plan.dft_poses("Li_w") == 3 and plan.dft_poses("Li_a") == 1
+    # pose species are sized and charged like their cluster; other names pass through
+    assert plan.base_species("Li_w.pose2") == "Li_w" and plan.base_species("water") == "water"
+    assert plan.symbols("Li_w.pose1") == ["Li", "O", "H", "H"]
+    assert plan.charge_multiplicity("Li_a.pose0") == (1, 1)
+    # the default config sends one pose of each 40-atom cluster to DFT, three of the small ones
+    default = load_plan(root / "workflow" / "config" / "config.yaml", [root])
+    assert [default.dft_poses(c) for c in default.clusters] == [3, 3, 1, 1]
+
+
 @pytest.mark.parametrize(
     "over, message",
     [
@@ -103,6 +123,14 @@ def test_defaults_filled(tmp_path):
         (
             {"exchanges": [{"name": "x", "reactants": ["Li_w"], "products": ["Li_ion"]}]},
             "exchange 'x' is not balanced",
+        ),
+        (
+            {"clusters": [{"name": "Li_w", "ligands": ["water"], "dft_poses": 4}]},
+            "cluster 'Li_w': dft_poses = 4 but the pose search keeps only build.n_poses = 3",
+        ),
+        (
+            {"clusters": [{"name": "Li_w.pose1", "ligands": ["water"]}]},
+            "species name 'Li_w.pose1' ends in '.pose<number>'",
         ),
     ],
 )

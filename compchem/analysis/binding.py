@@ -43,6 +43,11 @@ COLUMNS = [
     "all_converged",
     "n_opt_steps_complex",
     "geometry_xyz",
+    # the searched poses optimized with DFT (SCIENCE.md §3): the lowest is reported
+    "n_poses_dft",
+    "selected_pose",
+    "E_bind_spread_eV",
+    "preopt_best_minus_dft_best_eV",
     # filled when the config asks for frequencies (thermo.frequencies) and counterpoise
     "E_bind_ZPE_eV",
     "dH_bind_eV",
@@ -115,6 +120,25 @@ def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], clust
     }
 
 
+def _pose_columns(summary: dict[str, Any] | None) -> dict[str, Any]:
+    """Spread of E_bind over the DFT-optimized poses (fragments are shared, so it is the spread of the
+    cluster energies) and how far the pre-optimization's best pose lies above the DFT best."""
+    if summary is None:
+        return {
+            "n_poses_dft": None,
+            "selected_pose": None,
+            "E_bind_spread_eV": None,
+            "preopt_best_minus_dft_best_eV": None,
+        }
+    gap = summary.get("preopt_best_minus_dft_best_ev")
+    return {
+        "n_poses_dft": summary["n_poses"],
+        "selected_pose": summary["selected_pose"],
+        "E_bind_spread_eV": round(summary["energy_spread_ev"], 4),
+        "preopt_best_minus_dft_best_eV": None if gap is None else round(gap, 4),
+    }
+
+
 def _counterpoise_columns(cp: dict[str, Any]) -> dict[str, Any]:
     return {
         "E_int_frozen_eV": round(hartree_to_ev(cp["interaction_raw_hartree"]), 4),
@@ -132,9 +156,11 @@ def binding_rows(
     geometry_dir: Path | None = None,
     thermo: dict[str, dict[str, Any]] | None = None,
     counterpoise: dict[str, dict[str, Any]] | None = None,
+    poses: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One table row per cluster (see ``COLUMNS``); thermochemistry and counterpoise columns are
-    filled from ``thermo`` (species -> thermo JSON) and ``counterpoise`` (cluster -> JSON) when given."""
+    """One table row per cluster (see ``COLUMNS``); thermochemistry, counterpoise and pose columns are
+    filled from ``thermo`` (species -> thermo JSON), ``counterpoise`` (cluster -> JSON) and ``poses``
+    (cluster -> ``poses/<cluster>.json`` of ``select_pose_job``) when given."""
     rows = []
     for c in clusters:
         name, ligands = c["name"], list(c["ligands"])
@@ -164,6 +190,7 @@ def binding_rows(
                 "all_converged": all(r.converged for r in involved),
                 "n_opt_steps_complex": rec.n_opt_steps,
                 "geometry_xyz": str(geometry_dir / f"{name}.xyz") if geometry_dir else "",
+                **_pose_columns((poses or {}).get(name)),
                 **dict.fromkeys(COLUMNS[COLUMNS.index("E_bind_ZPE_eV") :]),
                 **(_thermo_columns(thermo, [ion, *ligands], name) if thermo else {}),
                 **(
@@ -275,6 +302,8 @@ def write_tables(
         "coordination_number",
         "donor_contacts",
         "Li_X_distances_angstrom",
+        "n_poses_dft",
+        "E_bind_spread_eV",
         "all_converged",
         "geometry_xyz",
     ]

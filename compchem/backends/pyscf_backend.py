@@ -246,6 +246,7 @@ def run_pyscf(
             "resumed_from_step": n_steps_before,
             "scf_attempts": attempts,
             "hostname": platform.node(),
+            **({"opt_initial_hessian": track.initial_hessian} if track.initial_hessian else {}),
         },
     )
     if not converged:
@@ -280,6 +281,8 @@ class _Track:
         self.t_last = t0
         self.energy: float | None = None
         self.grad: np.ndarray | None = None
+        #: initial Hessian geomeTRIC started from: "xtb", "model", or "model (xtb failed: ...)"
+        self.initial_hessian: str | None = None
 
     def step(self, env: dict[str, Any]) -> None:
         """geomeTRIC callback after each SCF + gradient: log it and checkpoint the geometry."""
@@ -335,9 +338,27 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
         "convergence_drms": level.opt_convergence_drms_angstrom,
         "convergence_dmax": level.opt_convergence_dmax_angstrom,
     }
+    hessian_params: dict[str, Any] = {}
+    if level.opt_initial_hessian == "xtb":
+        hess = _xtb_initial_hessian(spec, track)
+        if hess is not None:
+            # geomeTRIC's OptParams (geometric/params.py) takes an initial Cartesian Hessian in
+            # Hartree/bohr² as ``hess_data`` and uses it at iteration 0 (optimize.py). It tests the
+            # value's truth, hence a nested list, not an array. ``hessian="file:<path>"`` is not usable
+            # here: PySCF's geometric_solver.kernel passes that option to ``_make_hessian``, which
+            # overwrites the file with an analytic DFT Hessian. ``frequency=False``: no vibrational
+            # analysis of the guess.
+            hessian_params = {"hess_data": hess.tolist(), "frequency": False}
+    else:
+        track.initial_hessian = "model"
     try:
         converged, mol_eq = geometric_solver.kernel(
-            mf, callback=track.step, maxsteps=level.opt_maxsteps, assert_convergence=True, **conv_params
+            mf,
+            callback=track.step,
+            maxsteps=level.opt_maxsteps,
+            assert_convergence=True,
+            **conv_params,
+            **hessian_params,
         )
     except RuntimeError as exc:
         # PySCF's engine raises RuntimeError('Nuclear gradients of ... not converged') when the SCF
@@ -354,3 +375,32 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
     energy, grad = mf.nuc_grad_method().as_scanner()(mol_eq)
     track.coords = final
     return bool(converged), float(energy), grad
+
+
+def _xtb_initial_hessian(spec: CalcSpec, track: _Track) -> np.ndarray | None:
+    """GFN2-xTB Cartesian Hessian (Hartree/bohr²) at the optimization's starting geometry (the
+    checkpoint's when resuming), or None, with a warning, when it cannot be had: geomeTRIC then starts
+    from its model Hessian. Records the choice in ``track.initial_hessian``."""
+    from compchem.backends import xtb
+
+    reason = None
+    if spec.ghost_atoms:
+        reason = "ghost atoms have no xTB counterpart"
+    else:
+        try:
+            hess = xtb.cartesian_hessian(spec.symbols, track.coords, spec.charge, spec.multiplicity)
+        except Exception as exc:  # tblite/ASE raise several types (unsupported element, SCC failure)
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+        else:
+            if np.isfinite(hess).all():
+                log.info("%s: geomeTRIC starts from the GFN2-xTB Hessian", spec.label)
+                track.initial_hessian = "xtb"
+                return hess
+            reason = "non-finite values"
+    log.warning(
+        "%s: GFN2-xTB initial Hessian failed (%s); geomeTRIC starts from its model Hessian",
+        spec.label,
+        reason,
+    )
+    track.initial_hessian = f"model (xtb failed: {reason})"
+    return None

@@ -1111,8 +1111,7 @@ def as_build_result(search: dict[str, Any], rank: int = 0) -> dict[str, Any]:
         "preopt_energy_hartree": cand["preopt_energy_hartree"],
         "pose_rank": rank,
         "candidates": [
-            {k: v for k, v in c.items() if k not in ("xyz", "coordinates_angstrom")}
-            | {"selected": c["rank"] == rank}
+            {k: v for k, v in c.items() if k != "xyz"} | {"selected": c["rank"] == rank}
             for c in search["candidates"]
         ],
         "pose_search": {k: v for k, v in search.items() if k not in ("candidates", "symbols", "fragments")},

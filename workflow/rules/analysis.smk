@@ -14,6 +14,7 @@ rule binding_table:
             f"{RESULTS}/{{{{level}}}}/counterpoise/{{cluster}}.json",
             cluster=list(PLAN.clusters) if THERMO["counterpoise"] else [],
         ),
+        poses=expand(f"{RESULTS}/{{{{level}}}}/poses/{{cluster}}.json", cluster=list(PLAN.clusters)),
     output:
         csv=report(
             f"{RESULTS}/{{level}}/binding_energies.csv",
@@ -27,6 +28,7 @@ rule binding_table:
         species=PLAN.species(),
         thermo_species=PLAN.species() if THERMO["frequencies"] else [],
         cp_clusters=list(PLAN.clusters) if THERMO["counterpoise"] else [],
+        pose_clusters=list(PLAN.clusters),
         clusters=[
             {
                 "name": c.name,

@@ -1,7 +1,8 @@
 # Starting structures: seeded RDKit conformers, Li+ placements, GFN2-xTB pre-optimization.
+# A checkpoint: how many distinct poses of a cluster go to DFT is known only after its search.
 
 
-rule build_structure:
+checkpoint build_structure:
     output:
         xyz=f"{RESULTS}/structures/{{species}}.xyz",
         build=f"{RESULTS}/structures/{{species}}.build.json",
@@ -20,3 +21,27 @@ rule build_structure:
         "../envs/compchem.yaml"
     script:
         "../scripts/build_structure.py"
+
+
+# Pose k of a cluster as a species of its own (<cluster>.pose<k>), so every DFT backend runs it as is.
+rule pose_structure:
+    wildcard_constraints:
+        cluster=CLUSTERS,
+        k=r"\d+",
+    input:
+        build=f"{RESULTS}/structures/{{cluster}}.build.json",
+    output:
+        xyz=f"{RESULTS}/structures/{{cluster}}.pose{{k}}.xyz",
+        build=f"{RESULTS}/structures/{{cluster}}.pose{{k}}.build.json",
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/pose_structure.py"
+
+
+ruleorder: pose_structure > build_structure

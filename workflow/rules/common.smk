@@ -6,9 +6,10 @@ import re
 from snakemake.exceptions import WorkflowError
 
 from compchem import estimate
-from compchem.chem import SAFE_NAME
+from compchem.chem import SAFE_NAME, pose_name
 from compchem.config import build_plan
 from compchem.errors import InputError
+from compchem.jobs import pose_count
 
 try:
     PLAN = build_plan(config, [os.getcwd(), workflow.basedir])
@@ -26,6 +27,7 @@ def levels_regex(backend):
 
 
 PYSCF_LEVELS = levels_regex("pyscf")
+CLUSTERS = "|".join(re.escape(c) for c in PLAN.clusters) or "(?!x)x"
 THERMO = PLAN.config["thermo"]
 GAUSSIAN_LEVELS = levels_regex("gaussian")
 
@@ -56,3 +58,17 @@ def as_json(data):
 def cluster_fragments(cluster):
     """Fragment species of a cluster in atom order: the ion, then each ligand."""
     return [PLAN.ion_name, *PLAN.clusters[cluster].ligands]
+
+
+def pose_files(kind):
+    """Input function: the files of every DFT pose of a cluster (known once its build has run)."""
+
+    def files(wc):
+        build = checkpoints.build_structure.get(species=wc.species).output.build
+        n = pose_count(build, PLAN.dft_poses(wc.species))
+        names = [pose_name(wc.species, k) for k in range(n)]
+        if kind == "records":
+            return [f"{RESULTS}/{wc.level}/records/{name}.json" for name in names]
+        return [f"{RESULTS}/structures/{name}.build.json" for name in names]
+
+    return files

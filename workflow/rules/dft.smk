@@ -97,3 +97,31 @@ rule gaussian_parse:
         "../envs/compchem.yaml"
     script:
         "../scripts/gaussian_parse.py"
+
+
+# A cluster's record is its lowest-energy DFT pose; poses/<cluster>.json keeps all of them.
+rule select_pose:
+    wildcard_constraints:
+        species=CLUSTERS,
+    input:
+        records=pose_files("records"),
+        builds=pose_files("builds"),
+    output:
+        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
+        xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
+        poses=f"{RESULTS}/{{level}}/poses/{{species}}.json",
+    log:
+        f"{RESULTS}/{{level}}/logs/{{species}}.select_pose.log",
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/select_pose.py"
+
+
+ruleorder: select_pose > optimize
+ruleorder: select_pose > gaussian_parse

@@ -22,4 +22,5 @@ binding_table_job(
     exchange_csv_path=snakemake.output.exchange_csv,  # noqa: F821
     thermo_paths=dict(zip(snakemake.params.thermo_species, snakemake.input.thermo, strict=True)),  # noqa: F821
     counterpoise_paths=dict(zip(snakemake.params.cp_clusters, snakemake.input.counterpoise, strict=True)),  # noqa: F821
+    pose_paths=dict(zip(snakemake.params.pose_clusters, snakemake.input.poses, strict=True)),  # noqa: F821
 )
