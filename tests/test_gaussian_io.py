@@ -339,3 +339,29 @@ def test_ghost_atoms_and_charge_checks():
         write_gaussian_input(spec, RESOURCES, counterpoise_fragments=[[0], [1, 2, 3]])
     with pytest.raises(InputError, match="multiplicity"):
         write_gaussian_input(CalcSpec(LI_H2O_SYMBOLS, LI_H2O_XYZ, 1, 2, LevelOfTheory(name="b")), RESOURCES)
+
+
+def test_paper_mixed_basis_level_is_written_as_gen_with_spherical_functions(root):
+    """The default config's `paper_mixed` level (6-31G(d,p) on H and Li, 6-311+G(d,p) elsewhere):
+    Gaussian gets a Gen block per element and 5D 7F, the same functions PySCF uses."""
+    from compchem.backends.gaussian import input_text
+    from compchem.config import load_plan
+    from compchem.models import CalcSpec, Resources
+
+    plan = load_plan(root / "workflow" / "config" / "config.yaml", [root])
+    level = plan.levels["paper_mixed"].without_preopt()
+    spec = CalcSpec(
+        symbols=("Li", "O", "H", "H"),
+        coordinates_angstrom=((0.0, 0.0, -1.9), (0.0, 0.0, 0.0), (0.0, 0.76, 0.59), (0.0, -0.76, 0.59)),
+        charge=1,
+        multiplicity=1,
+        level=level,
+        task="optimize",
+        label="Li_water",
+    )
+    text = input_text(spec, Resources(threads=2, memory_mb=2000), "x.chk")
+    route = text.split("\n\n")[0]
+    assert "/Gen" in route and "5D 7F" in route
+    blocks = text.split("****")
+    assert any("H" in b and "6-31G(d,p)" in b for b in blocks)
+    assert any("O" in b and "6-311+G(d,p)" in b for b in blocks)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compchem.units import HARTREE_TO_EV
+
 pytestmark = pytest.mark.workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,8 +43,9 @@ def test_lint_and_dry_run_of_default_config(tmp_path):
     assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr
     dry = run(["-n", "--cores", "2", "--directory", str(tmp_path)], ROOT)
     counts = job_counts(dry.stdout + dry.stderr)
-    # Li_ion, imidazole, PDOL1 and the paper's four clusters
-    assert counts["build_structure"] == 7 and counts["optimize"] == 7
+    # Li_ion, imidazole, PDOL1 and the paper's four clusters; the clusters' poses are known only
+    # once their builds (checkpoints) have run
+    assert counts["build_structure"] == 7 and counts["optimize"] == 3 and counts["select_pose"] == 4
 
 
 def test_end_to_end_tiny_config_and_incremental_rerun(tmp_path, data_dir):
@@ -58,9 +61,10 @@ def test_end_to_end_tiny_config_and_incremental_rerun(tmp_path, data_dir):
     assert row["donor_contacts"] == "water:O1; ammonia:N1"
     assert row["all_converged"] == "True"
     assert (tmp_path / row["geometry_xyz"]).exists()
-    for log in ("results/tiny/logs/Li_water_NH3.log", "results/logs/build/Li_water_NH3.log"):
+    for log in ("results/tiny/logs/Li_water_NH3.pose0.log", "results/logs/build/Li_water_NH3.log"):
         assert (tmp_path / log).stat().st_size > 0
-    assert "opt step 1" in (tmp_path / "results/tiny/logs/Li_water_NH3.log").read_text()
+    assert "opt step 1" in (tmp_path / "results/tiny/logs/Li_water_NH3.pose0.log").read_text()
+    assert int(row["n_poses_dft"]) >= 1 and float(row["E_bind_spread_eV"]) >= 0
 
     # add a candidate: one ligand, one cluster -> only the new species are computed
     records = tmp_path / "results/tiny/records"
@@ -71,7 +75,8 @@ def test_end_to_end_tiny_config_and_incremental_rerun(tmp_path, data_dir):
     (tmp_path / "more.yaml").write_text(yaml.safe_dump(cfg))
     dry = run(["-n", "--cores", "2", "--configfile", "more.yaml"], tmp_path)
     counts = job_counts(dry.stdout + dry.stderr)
-    assert counts["build_structure"] == 2 and counts["optimize"] == 2
+    # methanol's build and optimization, Li_MeOH's build; its poses join once the build has run
+    assert counts["build_structure"] == 2 and counts["optimize"] == 1 and counts["select_pose"] == 1
     assert counts["binding_table"] == 1
     run(["--cores", "2", "--configfile", "more.yaml"], tmp_path)
     after = {p.name: p.stat().st_mtime_ns for p in records.iterdir()}
@@ -79,6 +84,32 @@ def test_end_to_end_tiny_config_and_incremental_rerun(tmp_path, data_dir):
     table = read_csv(tmp_path / "results/tiny/binding_energies.csv")
     assert [r["cluster"] for r in table] == ["Li_water_NH3", "Li_MeOH"]
     assert 2.0 < float(table[1]["E_bind_eV"]) < 6.0
+
+
+def test_several_poses_go_to_dft_and_the_lowest_is_reported(tmp_path, data_dir):
+    """Li+-DME at STO-3G: the two lowest distinct xTB poses are optimized, the lowest DFT energy is
+    the cluster's record, and the table reports the spread over both."""
+    shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
+    cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
+    cfg["ligands"] = [{"name": "DME", "smiles": "COCCOC", "charge": 0}]
+    cfg["clusters"] = [{"name": "Li_DME", "ligands": ["DME"]}]
+    cfg["build"] = {"n_conformers": 4, "n_candidates": 6, "ligand_candidates": 1, "n_poses": 2}
+    (tmp_path / "dme.yaml").write_text(yaml.safe_dump(cfg))
+    run(["--cores", "2", "--configfile", "dme.yaml"], tmp_path)
+    poses = json.loads((tmp_path / "results/tiny/poses/Li_DME.json").read_text())
+    assert poses["n_poses"] == 2
+    energies = [p["energy_hartree"] for p in poses["poses"]]
+    assert abs(energies[0] - energies[1]) > 1e-4  # two different minima, not one found twice
+    best = min(poses["poses"], key=lambda p: p["energy_hartree"])
+    assert best["selected"] and poses["selected_pose"] == best["pose"]
+    assert best["coordination_number"] == 2  # chelating DME wins at DFT as at xTB
+    record = json.loads((tmp_path / "results/tiny/records/Li_DME.json").read_text())
+    assert record["label"] == "Li_DME" and record["energy_hartree"] == best["energy_hartree"]
+    row = read_csv(tmp_path / "results/tiny/binding_energies.csv")[0]
+    assert int(row["n_poses_dft"]) == 2 and int(row["selected_pose"]) == best["pose"]
+    spread = float(row["E_bind_spread_eV"])
+    assert spread == pytest.approx(HARTREE_TO_EV * abs(energies[0] - energies[1]), abs=1e-3) and spread > 0
+    assert float(row["preopt_best_minus_dft_best_eV"]) >= 0
 
 
 def test_bad_config_fails_before_any_job(tmp_path, data_dir):
