@@ -164,9 +164,16 @@ def pose_count(build_path: str, requested: int) -> int:
     return max(1, min(requested, len(read_json(build_path).get("candidates", []))))
 
 
-def pose_structure_job(build_path: str, k: int, xyz_path: str, pose_build_path: str) -> None:
+def pose_structure_job(
+    build_path: str, k: int, xyz_path: str, pose_build_path: str, log_path: str | None = None
+) -> None:
     """Starting structure of pose ``k`` of a built cluster, written like a species of its own
     (``<cluster>.pose<k>.build.json`` and ``.xyz``) so that every DFT backend runs it unchanged."""
+    with job_log(log_path):
+        _pose_structure(build_path, k, xyz_path, pose_build_path)
+
+
+def _pose_structure(build_path: str, k: int, xyz_path: str, pose_build_path: str) -> None:
     built = read_json(build_path)
     name = pose_name(built["name"], k)
     candidates = built.get("candidates", [])
@@ -210,6 +217,18 @@ def pose_structure_job(build_path: str, k: int, xyz_path: str, pose_build_path: 
     write_text_atomic(
         xyz_path,
         format_xyz(built["symbols"], coords, f"{name} starting structure (pose {k} of {built['name']})"),
+    )
+    log.info(
+        "%s: pose %d of %s, %s %+.3f eV above the best, CN %d (%s)",
+        name,
+        k,
+        built["name"],
+        pose["preopt_method"],
+        pose["preopt_relative_energy_ev"],
+        len(contacts),
+        ", ".join(
+            f"{c['fragment']}:{c['element']}{c['atom']} {c['distance_angstrom']:.2f} Å" for c in contacts
+        ),
     )
 
 

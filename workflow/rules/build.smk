@@ -33,6 +33,8 @@ rule pose_structure:
     output:
         xyz=f"{RESULTS}/structures/{{cluster}}.pose{{k}}.xyz",
         build=f"{RESULTS}/structures/{{cluster}}.pose{{k}}.build.json",
+    log:
+        f"{RESULTS}/logs/build/{{cluster}}.pose{{k}}.log",
     localrule: True
     threads: 1
     resources:

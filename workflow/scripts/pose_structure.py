@@ -13,4 +13,5 @@ pose_structure_job(
     k=int(snakemake.wildcards.k),  # noqa: F821
     xyz_path=snakemake.output.xyz,  # noqa: F821
     pose_build_path=snakemake.output.build,  # noqa: F821
+    log_path=snakemake.log[0],  # noqa: F821
 )
