@@ -188,21 +188,48 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from compchem.analysis.binding import binding_rows
-    from compchem.records import read_record
+    from compchem.analysis.poses import format_poses, summarize_poses
+    from compchem.chem import POSE_NAME
+    from compchem.records import read_json, read_record
 
     plan = _plan(args)
     folder = Path(args.records)
     records = {p.stem: read_record(p) for p in sorted(folder.glob("*.json"))}
+    # clusters whose poses were optimized: select from the pose records found (as select_pose does),
+    # so a table of finished poses is available before the workflow's own selection step has run
+    summaries = {}
+    for name in plan.clusters:
+        poses = {
+            int(m.group(2)): rec
+            for key, rec in records.items()
+            if (m := POSE_NAME.match(key)) and m.group(1) == name
+        }
+        if poses:
+            builds = {}
+            for k in poses:
+                path = Path(plan.results_dir) / "structures" / f"{name}.pose{k}.build.json"
+                if path.exists():
+                    builds[k] = read_json(path)
+            summaries[name] = summarize_poses(name, poses, builds)
+            best = poses[summaries[name]["selected_pose"]]
+            records[name] = dataclasses.replace(best, label=name)
     clusters = [
         {"name": c.name, "ligands": list(c.ligands), "paper_value_ev": c.paper_value_ev}
         for c in plan.clusters.values()
         if all(n in records for n in (plan.ion_name, *c.ligands, c.name))
     ]
-    rows = binding_rows(records, clusters, plan.ion_name)
-    print(f"{'cluster':<16s} {'E_bind_eV':>9s} {'paper_eV':>8s} {'CN':>3s}  donors (Li–X Å)")
+    rows = binding_rows(records, clusters, plan.ion_name, poses=summaries)
+    print(
+        f"{'cluster':<16s} {'E_bind_eV':>9s} {'paper_eV':>8s} {'poses':>5s} {'spread_eV':>9s} {'CN':>3s}"
+        "  donors (Li–X Å)"
+    )
     for r in rows:
         paper = "" if r["paper_E_bind_eV"] is None else f"{r['paper_E_bind_eV']:.2f}"
+        n_poses = "" if r["n_poses_dft"] is None else str(r["n_poses_dft"])
+        spread = "" if r["E_bind_spread_eV"] is None else f"{r['E_bind_spread_eV']:.3f}"
         donors = ", ".join(
             f"{d} {x}"
             for d, x in zip(
@@ -210,8 +237,12 @@ def cmd_table(args: argparse.Namespace) -> int:
             )
         )
         print(
-            f"{r['cluster']:<16s} {r['E_bind_eV']:>9.3f} {paper:>8s} {r['coordination_number']:>3d}  {donors}"
+            f"{r['cluster']:<16s} {r['E_bind_eV']:>9.3f} {paper:>8s} {n_poses:>5s} {spread:>9s} "
+            f"{r['coordination_number']:>3d}  {donors}"
         )
+    for summary in summaries.values():
+        for line in format_poses(summary):
+            print(line)
     missing = [c.name for c in plan.clusters.values() if c.name not in {r["cluster"] for r in rows}]
     if missing:
         print(f"(no complete set of records yet for: {', '.join(missing)})")

@@ -243,61 +243,21 @@ def select_pose_job(
 ) -> None:
     """The cluster's record is its lowest-energy converged DFT pose; ``poses_path`` keeps every
     pose's energy, its pre-optimization rank and energy, and the spread (SCIENCE.md §3)."""
-    from compchem.build.cluster import ion_contacts
+    from compchem.analysis.poses import format_poses, summarize_poses
     from compchem.records import read_record
-    from compchem.units import hartree_to_ev
 
     with job_log(log_path):
-        records = [read_record(p) for p in record_paths]
         builds = [read_json(p) for p in pose_build_paths]
-        pool = [i for i, r in enumerate(records) if r.converged] or list(range(len(records)))
-        if len(pool) < len(records):
-            log.warning("%s: unconverged pose(s) left out of the selection", cluster)
-        best = min(pool, key=lambda i: records[i].energy_hartree)
-        e_best = records[best].energy_hartree
-        poses = []
-        for i, (rec, b) in enumerate(zip(records, builds, strict=True)):
-            contacts = ion_contacts(rec.symbols, np.asarray(rec.coordinates_angstrom), rec.fragments)
-            poses.append(
-                {
-                    "pose": int(b["pose_rank"]),
-                    "species": rec.label,
-                    "energy_hartree": rec.energy_hartree,
-                    "relative_energy_ev": hartree_to_ev(rec.energy_hartree - e_best),
-                    "converged": rec.converged,
-                    "n_opt_steps": rec.n_opt_steps,
-                    "preopt_method": b.get("preopt_method"),
-                    "preopt_relative_energy_ev": b.get("preopt_relative_energy_ev"),
-                    "coordination_number": len(contacts),
-                    "donor_contacts": [f"{x['fragment']}:{x['element']}{x['atom']}" for x in contacts],
-                    "selected": i == best,
-                }
-            )
-            log.info(
-                "%s pose %d: E = %.8f Ha, %+.3f eV vs best DFT pose (pre-opt %+.3f eV), CN %d%s",
-                cluster,
-                poses[-1]["pose"],
-                rec.energy_hartree,
-                poses[-1]["relative_energy_ev"],
-                poses[-1]["preopt_relative_energy_ev"] or 0.0,
-                len(contacts),
-                "  <- selected" if i == best else "",
-            )
-        in_pool = [poses[i]["relative_energy_ev"] for i in pool]
-        first = next((p for p in poses if p["pose"] == 0), None)
-        summary = {
-            "cluster": cluster,
-            "n_poses": len(poses),
-            "selected_pose": poses[best]["pose"],
-            "energy_spread_ev": max(in_pool) - min(in_pool),
-            # pose 0 is the pre-optimization's best: how much the cheap ranking missed at this level
-            "preopt_best_minus_dft_best_ev": None if first is None else first["relative_energy_ev"],
-            "poses": poses,
-        }
+        ranks = [int(b["pose_rank"]) for b in builds]
+        records = {k: read_record(p) for k, p in zip(ranks, record_paths, strict=True)}
+        summary = summarize_poses(cluster, records, dict(zip(ranks, builds, strict=True)))
+        for line in format_poses(summary):
+            log.info("%s", line)
         write_json_atomic(poses_path, summary)
+        best = records[summary["selected_pose"]]
         _write_outputs(
-            dataclasses.replace(records[best], label=cluster),
-            LevelOfTheory.from_record(records[best].level),
+            dataclasses.replace(best, label=cluster),
+            LevelOfTheory.from_record(best.level),
             record_path,
             xyz_path,
         )

@@ -126,6 +126,17 @@ def test_several_poses_go_to_dft_and_the_lowest_is_reported(tmp_path, data_dir):
     spread = float(row["E_bind_spread_eV"])
     assert spread == pytest.approx(HARTREE_TO_EV * abs(energies[0] - energies[1]), abs=1e-3) and spread > 0
     assert float(row["preopt_best_minus_dft_best_eV"]) >= 0
+    # the CLI selects from the same pose records and prints the same number
+    cli = subprocess.run(
+        [sys.executable, "-m", "compchem.cli", "--config", "dme.yaml", "table", "results/tiny/records"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in cli.stdout.splitlines() if x.startswith("Li_DME "))
+    assert line.split()[1] == f"{float(row['E_bind_eV']):.3f}" and line.split()[3] == "2"
+    assert "<- selected" in cli.stdout
 
 
 def test_bad_config_fails_before_any_job(tmp_path, data_dir):
