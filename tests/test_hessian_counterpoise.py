@@ -141,6 +141,29 @@ def test_counterpoise_and_deformation_li_water(species, cache, quiet):
     assert deform["interaction_raw_hartree"] - deform["binding_hartree"] == pytest.approx(0.5)
 
 
+def test_dispersion_is_added_outside_the_counterpoise_term(species, cache, quiet):
+    """D3(BJ) at the same geometry: the BSSE is purely electronic (unchanged), and the raw and CP
+    interaction energies both gain the dispersion share Σ E_disp(F_k) − E_disp(C) (SCIENCE.md §2)."""
+    import dataclasses
+
+    from compchem.backends.pyscf_backend import dispersion_energy
+
+    cx = species["complex"]
+    d3 = dataclasses.replace(L321, name="b3lyp-d3bj-321g", dispersion="d3bj")
+    plain = run_counterpoise(cx, FRAGMENTS, CHARGES_MULTS, L321, R, cache, stream=quiet)
+    disp = run_counterpoise(cx, FRAGMENTS, CHARGES_MULTS, d3, R, cache, stream=quiet)
+    e_disp_cx = dispersion_energy(_at(cx, d3))
+    assert e_disp_cx < 0  # attractive, and the complex (with the Li-O pair) more so than the fragments
+    assert disp["bsse_hartree"] == pytest.approx(plain["bsse_hartree"], abs=1e-8)
+    share = disp["interaction_dispersion_hartree"]
+    assert share > 0
+    assert share == pytest.approx(sum(f["dispersion_hartree"] for f in disp["fragments"]) - e_disp_cx)
+    for key in ("interaction_raw_hartree", "interaction_cp_hartree"):
+        assert disp[key] - plain[key] == pytest.approx(share, abs=1e-8)
+    with pytest.raises(InputError, match="ghost atoms"):
+        dispersion_energy(dataclasses.replace(_at(cx, d3), ghost_atoms=(0,)))
+
+
 def test_water_frequencies_analytic_vs_finite_difference(species, quiet, monkeypatch):
     water = species["water"]
     analytic = species["freqs"]["H2O"]

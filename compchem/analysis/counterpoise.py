@@ -19,8 +19,10 @@ Then
   counterpoise-corrected value ``E_bind,CP = E_bind − BSSE``.
 
 Boys & Bernardi, Mol. Phys. 19, 553 (1970). Gaussian's ``Counterpoise=N`` prints the same quantities
-(complexation energy raw and corrected). Empirical dispersion terms (D3) depend only on the nuclei and are
-never counterpoise-corrected; the levels used here have none.
+(complexation energy raw and corrected). Empirical dispersion terms (D3/D4) depend only on the nuclei and
+are never counterpoise-corrected: the ghost-atom single points run without dispersion, and each
+fragment's own dispersion energy is added to its full-basis energy, so the BSSE is purely electronic
+and the dispersion share of the interaction (``interaction_dispersion``) is left uncorrected.
 """
 
 from __future__ import annotations
@@ -244,6 +246,12 @@ def deformation_energies(
     return out
 
 
+def _dispersion_energy(spec: CalcSpec) -> float:
+    from compchem.backends.pyscf_backend import dispersion_energy
+
+    return dispersion_energy(spec)
+
+
 def _energy_level(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: v
@@ -296,14 +304,17 @@ def run_counterpoise(
     """
     from compchem.backends.base import run_cached
 
-    if level.dispersion or level.solvent_model:
-        # SCIENCE.md §2: dispersion is never counterpoise-corrected, and ghost atoms would enter a
-        # D3/D4 term or a solvent cavity; separating them is not implemented, so refuse rather than
-        # report a contaminated BSSE.
+    if level.solvent_model:
+        # ghost atoms would enter the solvent cavity; separating them is not implemented, so refuse
+        # rather than report a contaminated BSSE
         raise InputError(
-            f"counterpoise at level '{level.name}': levels with dispersion or implicit solvent are not "
-            "supported; run counterpoise at a level without them"
+            f"counterpoise at level '{level.name}': levels with implicit solvent are not supported; "
+            "run counterpoise at the same level in the gas phase"
         )
+    # SCIENCE.md §2: dispersion (D3/D4) depends on the nuclei only and is added outside the
+    # counterpoise term: the ghost-atom single points run without it, and each fragment's own
+    # dispersion energy is added to both its own- and full-basis energies, so it cancels in the BSSE.
+    electronic = dataclasses.replace(level, dispersion=None) if level.dispersion else level
     if fragments is None:
         fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
     complex_spec = CalcSpec(
@@ -328,19 +339,22 @@ def run_counterpoise(
         raise InputError(f"run_counterpoise: {len(relaxed)} relaxed fragments for {len(specs)} fragments")
     rows = []
     for k, fs in enumerate(specs):
-        full = run_cached(fs.full_basis, resources, cache, stream)
+        full = run_cached(dataclasses.replace(fs.full_basis, level=electronic), resources, cache, stream)
         own = run_cached(fs.own_basis, resources, cache, stream)
+        e_disp = _dispersion_energy(fs.own_basis) if level.dispersion else 0.0
         row: dict[str, Any] = {
             "name": fs.name,
             "atom_indices": list(fs.atom_indices),
             "charge": fs.charge,
             "multiplicity": fs.multiplicity,
             "own_basis_hartree": own.energy_hartree,
-            "full_basis_hartree": full.energy_hartree,
-            "bsse_hartree": own.energy_hartree - full.energy_hartree,
+            "full_basis_hartree": full.energy_hartree + e_disp,
+            "bsse_hartree": own.energy_hartree - (full.energy_hartree + e_disp),
             "own_basis_spec_hash": own.spec_hash,
             "full_basis_spec_hash": full.spec_hash,
         }
+        if level.dispersion:
+            row["dispersion_hartree"] = e_disp
         if relaxed is not None:
             r = relaxed[k]
             row["relaxed_hartree"] = float(r.energy_hartree if isinstance(r, CalcResult) else r)
@@ -349,10 +363,16 @@ def run_counterpoise(
         "complex": complex_spec.label,
         "complex_energy_hartree": e_complex,
         "complex_energy_source": complex_source,
+        "dispersion": level.dispersion,
         "level": level.to_dict(),
         "fragments": rows,
         **counterpoise_binding(e_complex, rows),
     }
+    if level.dispersion:
+        # dispersion share of the frozen interaction energy (positive = attractive)
+        out["interaction_dispersion_hartree"] = sum(
+            r["dispersion_hartree"] for r in rows
+        ) - _dispersion_energy(complex_spec)
     if relaxed is not None:
         deform = deformation_energies(
             [r["own_basis_hartree"] for r in rows],

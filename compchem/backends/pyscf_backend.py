@@ -73,6 +73,20 @@ def build_mole(
     return mol
 
 
+def dispersion_energy(spec: CalcSpec) -> float:
+    """The empirical dispersion energy (Hartree) of ``spec`` at its level's ``dispersion`` setting
+    (D3/D4 via pyscf-dispersion; depends on the nuclei only, no SCF). 0 for a level without one.
+    Ghost atoms are refused: they have no nuclei, and D3/D4 must not see them."""
+    if not spec.level.dispersion:
+        return 0.0
+    if spec.ghost_atoms:
+        raise InputError(f"{spec.label}: dispersion energy of a structure with ghost atoms")
+    from pyscf.scf.dispersion import get_dispersion
+
+    mf = make_scf(build_mole(spec, verbose=0), spec.level)
+    return float(get_dispersion(mf))
+
+
 #: SCF fallback ladder, tried in order until one converges. Each entry changes only how the SCF
 #: iterates (cycles, level shift, damping, second-order solver, initial guess), never the converged
 #: energy, so it is not part of the content hash. Every attempt is logged and recorded.
