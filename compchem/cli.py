@@ -46,22 +46,24 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     for lname in plan.run_levels:
         level = plan.levels[lname]
         print(f"level '{lname}': {level.describe()}, on {args.cores} cores")
-        header = ("species", "atoms", "nbasis", "mem_MB", "s/gradient", "opt_h")
-        print("  {:<20s} {:>5s} {:>6s} {:>7s} {:>10s} {:>6s}".format(*header))
+        header = ("species", "atoms", "nbasis", "mem_MB", "s/gradient", "poses", "opt_h")
+        print("  {:<20s} {:>5s} {:>6s} {:>7s} {:>10s} {:>5s} {:>6s}".format(*header))
         total = 0.0
         for name in plan.species():
             symbols = plan.symbols(name)
             nbas = estimate.n_basis_functions(symbols, level)
             per_grad = estimate.seconds_per_gradient(nbas, level, args.cores)
             steps = 0 if len(symbols) == 1 else args.steps
-            hours = per_grad * max(steps, 1) / 3600
+            # every DFT pose of a cluster is optimized (at most dft_poses; fewer if the search finds fewer)
+            poses = plan.dft_poses(name) if name in plan.clusters else 1
+            hours = poses * per_grad * max(steps, 1) / 3600
             total += hours
             print(
                 f"  {name:<20s} {len(symbols):>5d} {nbas:>6d} {estimate.memory_mb(nbas, level):>7d} "
-                f"{per_grad:>10.0f} {hours:>6.2f}"
+                f"{per_grad:>10.0f} {poses:>5d} {hours:>6.2f}"
             )
         print(
-            f"  total ≈ {total:.1f} h for {args.steps} gradients per optimization (calibration: "
+            f"  total ≤ {total:.1f} h for {args.steps} gradients per optimization (calibration: "
             f"{estimate.CALIBRATION_SECONDS:.0f} s per gradient for {estimate.CALIBRATION_NBASIS} basis "
             f"functions on {estimate.CALIBRATION_THREADS} cores)"
         )

@@ -198,3 +198,24 @@ def test_zn_model_needs_a_basis_with_zn(root, tmp_path):
         build_plan(cfg)
     cfg["levels"]["p"]["basis"] = {"default": "6-311+G(d,p)", "Zn": "def2-TZVP"}
     assert build_plan(cfg).charge_multiplicity("Li_ZnIm") == (2, 1)
+
+
+def test_cli_estimate_counts_dft_poses(root, capsys):
+    from compchem.cli import main
+
+    assert (
+        main(["--config", str(root / "workflow" / "config" / "config.yaml"), "estimate", "--steps", "10"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.splitlines()[2:]
+        if line.startswith("  ") and "total" not in line
+    }
+    # species, atoms, nbasis, mem_MB, s/gradient, poses, opt_h
+    assert rows["Li_PDOL"][1:3] == ["21", "270"] and rows["Li_PDOL"][5] == "3"
+    assert rows["Li_PDOL2"][5] == "1" and rows["PDOL1"][5] == "1"
+    # three poses cost three optimizations
+    per_grad = float(rows["Li_PDOL"][4])
+    assert float(rows["Li_PDOL"][6]) == pytest.approx(3 * 10 * per_grad / 3600, abs=0.01)
