@@ -59,8 +59,8 @@ def report_cluster(plan, name: str, args: argparse.Namespace, results_dir: Path)
         n_conformers=n_conformers,
         max_denticity=build["max_denticity"],
         n_random=args.n_random,
-        n_preopt=args.n_preopt,
-        k=args.k,
+        n_preopt=args.n_preopt or build["n_candidates"],
+        k=args.k or build["n_poses"],
         preopt_method=build["preopt_method"],
         label=name,
     )
@@ -156,8 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", nargs="+", help="levels whose records are read (default: run_levels)")
     parser.add_argument("--n-conformers", type=int, help="conformers per ligand (default: the config's)")
     parser.add_argument("--n-random", type=int, default=4)
-    parser.add_argument("--n-preopt", type=int, default=24, help="candidates relaxed with xTB")
-    parser.add_argument("--k", type=int, default=3, help="distinct poses reported (and meant for DFT)")
+    parser.add_argument(
+        "--n-preopt", type=int, help="candidates relaxed with xTB (default: the config's build.n_candidates)"
+    )
+    parser.add_argument(
+        "--k", type=int, help="distinct poses reported and sent to DFT (default: build.n_poses)"
+    )
     parser.add_argument("--json", help="also write the full results (xyz included) to this file")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
