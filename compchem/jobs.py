@@ -174,6 +174,8 @@ def pose_structure_job(
 
 
 def _pose_structure(build_path: str, k: int, xyz_path: str, pose_build_path: str) -> None:
+    from compchem.build.poses import candidate_contacts
+
     built = read_json(build_path)
     name = pose_name(built["name"], k)
     candidates = built.get("candidates", [])
@@ -190,16 +192,7 @@ def _pose_structure(build_path: str, k: int, xyz_path: str, pose_build_path: str
         )
     else:
         raise InputError(f"{built['name']}: pose {k} requested, the search kept {len(candidates)}")
-    contacts = [
-        {
-            "fragment": d["ligand"],
-            "element": d["element"],
-            "atom": d["atom"],
-            "index": d["index"],
-            "distance_angstrom": d["distance_angstrom"],
-        }
-        for d in cand.get("donors", [])
-    ] or built.get("contacts", [])
+    contacts = candidate_contacts(cand) or built.get("contacts", [])
     pose = {
         **{key: v for key, v in built.items() if key not in ("candidates", "pose_search")},
         "name": name,

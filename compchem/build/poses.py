@@ -1080,6 +1080,20 @@ def search_poses(
     return result
 
 
+def candidate_contacts(cand: dict[str, Any]) -> list[dict[str, Any]]:
+    """A searched candidate's donor atoms in the shape of ``ion_contacts`` (build records' ``contacts``)."""
+    return [
+        {
+            "fragment": d["ligand"],
+            "element": d["element"],
+            "atom": d["atom"],
+            "index": d["index"],
+            "distance_angstrom": d["distance_angstrom"],
+        }
+        for d in cand.get("donors", [])
+    ]
+
+
 def as_build_result(search: dict[str, Any], rank: int = 0) -> dict[str, Any]:
     """One searched candidate in the shape of ``build_cluster``'s result (``symbols``,
     ``coordinates_angstrom``, ``fragments``, ``charge``, ``multiplicity``, ``contacts``,
@@ -1090,16 +1104,7 @@ def as_build_result(search: dict[str, Any], rank: int = 0) -> dict[str, Any]:
             f"{len(search['candidates'])} distinct pose(s) found"
         )
     cand = search["candidates"][rank]
-    contacts = [
-        {
-            "fragment": d["ligand"],
-            "element": d["element"],
-            "atom": d["atom"],
-            "index": d["index"],
-            "distance_angstrom": d["distance_angstrom"],
-        }
-        for d in cand["donors"]
-    ]
+    contacts = candidate_contacts(cand)
     return {
         "symbols": list(search["symbols"]),
         "coordinates_angstrom": cand["coordinates_angstrom"],
