@@ -87,20 +87,20 @@ def test_kill_mid_optimization_then_resume(tmp_path):
         start_new_session=True,
     )
     deadline = time.time() + 600
-    while checkpoint_steps(run, "Li_DME") < 3:
+    while checkpoint_steps(run, "Li_DME.pose0") < 3:
         assert proc.poll() is None, "the workflow finished before it could be interrupted"
         assert time.time() < deadline
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)  # snakemake and its job, at once, like a node failure
     proc.wait()
-    killed_at = checkpoint_steps(run, "Li_DME")
+    killed_at = checkpoint_steps(run, "Li_DME.pose0")
     assert not (run / "results/t/records/Li_DME.json").exists()
     finished = {p.name: p.stat().st_mtime_ns for p in (run / "results/t/records").glob("*.json")}
 
     subprocess.run(snakemake_args("--unlock"), cwd=run, check=True, capture_output=True)
     rerun = subprocess.run(snakemake_args(), cwd=run, capture_output=True, text=True, timeout=900)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    log = (run / "results/t/logs/Li_DME.log").read_text()
+    log = (run / "results/t/logs/Li_DME.pose0.log").read_text()
     assert f"resuming optimization from checkpoint after {killed_at} steps" in log
     record = json.loads((run / "results/t/records/Li_DME.json").read_text())
     assert record["extra"]["resumed_from_step"] == killed_at
