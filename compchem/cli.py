@@ -223,7 +223,19 @@ def cmd_table(args: argparse.Namespace) -> int:
         for c in plan.clusters.values()
         if all(n in records for n in (plan.ion_name, *c.ligands, c.name))
     ]
-    rows = binding_rows(records, clusters, plan.ion_name, poses=summaries)
+    # thermochemistry and counterpoise results next to the records (results/<level>/thermo, counterpoise)
+    extra = {
+        kind: {p.stem: read_json(p) for p in sorted((folder.parent / kind).glob("*.json"))}
+        for kind in ("thermo", "counterpoise")
+    }
+    rows = binding_rows(
+        records,
+        clusters,
+        plan.ion_name,
+        poses=summaries,
+        thermo=extra["thermo"],
+        counterpoise=extra["counterpoise"],
+    )
     print(
         f"{'cluster':<16s} {'E_bind_eV':>9s} {'paper_eV':>8s} {'poses':>5s} {'spread_eV':>9s} {'CN':>3s}"
         "  donors (Li–X Å)"
@@ -245,6 +257,10 @@ def cmd_table(args: argparse.Namespace) -> int:
     for summary in summaries.values():
         for line in format_poses(summary):
             print(line)
+    thermo_cols = ("E_bind_ZPE_eV", "dH_bind_eV", "dG_bind_eV", "BSSE_eV", "E_bind_CP_eV", "E_deformation_eV")
+    for r in rows:
+        if any(r[c] is not None for c in thermo_cols):
+            print(f"{r['cluster']}: " + ", ".join(f"{c} {r[c]}" for c in thermo_cols if r[c] is not None))
     missing = [c.name for c in plan.clusters.values() if c.name not in {r["cluster"] for r in rows}]
     if missing:
         print(f"(no complete set of records yet for: {', '.join(missing)})")

@@ -166,5 +166,14 @@ def test_thermo_and_counterpoise_columns(tmp_path, data_dir):
     assert float(row["E_int_CP_eV"]) < float(row["E_int_frozen_eV"])
     assert float(row["E_deformation_eV"]) >= 0
     assert row["all_minima"] == "True"
+    # the CLI's table of finished records shows the same thermochemistry and counterpoise numbers
+    cli = subprocess.run(
+        [sys.executable, "-m", "compchem.cli", "--config", "t.yaml", "table", "results/tiny/records"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"dG_bind_eV {row['dG_bind_eV']}" in cli.stdout and f"BSSE_eV {row['BSSE_eV']}" in cli.stdout
     thermo = json.loads((tmp_path / "results/tiny/thermo/Li_water.json").read_text())
     assert thermo["n_imaginary"] == 0 and len(thermo["frequencies"]["frequencies_cm1"]) == 6
