@@ -148,6 +148,14 @@ class Plan:
         requested = self.clusters[cluster].dft_poses
         return int(self.build["n_poses"] if requested is None else requested)
 
+    def screening_level(self, level: str) -> str | None:
+        """Name of the level at which the DFT poses of clusters are ranked before only the best is
+        optimized at ``level`` (config ``pose_screening: preopt_level``); None: every pose at ``level``."""
+        lvl = self.levels[level]
+        if self.config.get("pose_screening") == "preopt_level" and lvl.preopt is not None:
+            return lvl.preopt.name
+        return None
+
     def base_species(self, name: str) -> str:
         """The cluster of a pose species (``Li_PDOL.pose1`` -> ``Li_PDOL``); other names unchanged."""
         m = POSE_NAME.match(name)

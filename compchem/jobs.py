@@ -256,6 +256,44 @@ def select_pose_job(
         )
 
 
+def select_screened_pose_job(
+    cluster: str,
+    screening_path: str,
+    best_record_path: str,
+    record_path: str,
+    xyz_path: str,
+    poses_path: str,
+    log_path: str | None = None,
+) -> None:
+    """Pose screening (config ``pose_screening: preopt_level``): the poses were ranked at the level's
+    preopt level (``screening_path``, that level's ``poses/<cluster>.json``) and only the best was
+    optimized at this level (``best_record_path``); it is the cluster's record."""
+    from compchem.records import read_record
+
+    with job_log(log_path):
+        screening = read_json(screening_path)
+        best = read_record(best_record_path)
+        k = screening["selected_pose"]
+        summary = {**screening, "level_energy_hartree": best.energy_hartree, "level": best.level.get("name")}
+        log.info(
+            "%s: %d pose(s) ranked at '%s' (spread %.3f eV); pose %d optimized at '%s': E = %.8f Ha",
+            cluster,
+            screening["n_poses"],
+            screening["ranked_at_level"],
+            screening["energy_spread_ev"],
+            k,
+            summary["level"],
+            best.energy_hartree,
+        )
+        write_json_atomic(poses_path, summary)
+        _write_outputs(
+            dataclasses.replace(best, label=cluster),
+            LevelOfTheory.from_record(best.level),
+            record_path,
+            xyz_path,
+        )
+
+
 def spec_from_build(build_path: str, level: dict[str, Any], task: str = "optimize") -> CalcSpec:
     """The CalcSpec of a built species (``<species>.build.json``) at a level given as a mapping."""
     built = read_json(build_path)

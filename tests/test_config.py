@@ -55,6 +55,10 @@ def test_dft_poses_per_cluster(root, tmp_path):
     # the default config sends one pose of each 40-atom cluster to DFT, three of the small ones
     default = load_plan(root / "workflow" / "config" / "config.yaml", [root])
     assert [default.dft_poses(c) for c in default.clusters] == [3, 3, 1, 1]
+    # pose screening ranks poses at a level's preopt level, only where one is set
+    assert default.screening_level("paper") is None
+    default.config["pose_screening"] = "preopt_level"
+    assert default.screening_level("paper") == "paper_preopt" and default.screening_level("demo") is None
 
 
 @pytest.mark.parametrize(

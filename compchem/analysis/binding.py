@@ -45,6 +45,7 @@ COLUMNS = [
     "geometry_xyz",
     # the searched poses optimized with DFT (SCIENCE.md §3): the lowest is reported
     "n_poses_dft",
+    "poses_ranked_at_level",
     "selected_pose",
     "E_bind_spread_eV",
     "preopt_best_minus_dft_best_eV",
@@ -122,10 +123,12 @@ def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], clust
 
 def _pose_columns(summary: dict[str, Any] | None) -> dict[str, Any]:
     """Spread of E_bind over the DFT-optimized poses (fragments are shared, so it is the spread of the
-    cluster energies) and how far the pre-optimization's best pose lies above the DFT best."""
+    cluster energies) and how far the pre-optimization's best pose lies above the DFT best, at the level
+    where the poses were ranked (the table's level, or its preopt level with pose screening)."""
     if summary is None:
         return {
             "n_poses_dft": None,
+            "poses_ranked_at_level": None,
             "selected_pose": None,
             "E_bind_spread_eV": None,
             "preopt_best_minus_dft_best_eV": None,
@@ -133,6 +136,7 @@ def _pose_columns(summary: dict[str, Any] | None) -> dict[str, Any]:
     gap = summary.get("preopt_best_minus_dft_best_ev")
     return {
         "n_poses_dft": summary["n_poses"],
+        "poses_ranked_at_level": summary.get("ranked_at_level"),
         "selected_pose": summary["selected_pose"],
         "E_bind_spread_eV": round(summary["energy_spread_ev"], 4),
         "preopt_best_minus_dft_best_eV": None if gap is None else round(gap, 4),

@@ -54,6 +54,8 @@ def summarize_poses(
     in_pool = [p["relative_energy_ev"] for p in poses if p["pose"] in pool]
     return {
         "cluster": cluster,
+        # level at which the poses were optimized and ranked
+        "ranked_at_level": records[best].level.get("name"),
         "n_poses": len(poses),
         "selected_pose": best,
         "energy_spread_ev": max(in_pool) - min(in_pool),

@@ -28,6 +28,9 @@ def levels_regex(backend):
 
 PYSCF_LEVELS = levels_regex("pyscf")
 CLUSTERS = "|".join(re.escape(c) for c in PLAN.clusters) or "(?!x)x"
+# levels whose cluster poses are ranked at their preopt level (config pose_screening), and the others
+SCREENED_LEVELS = "|".join(re.escape(n) for n in PLAN.levels if PLAN.screening_level(n)) or "(?!x)x"
+UNSCREENED_LEVELS = "|".join(re.escape(n) for n in PLAN.levels if not PLAN.screening_level(n)) or "(?!x)x"
 THERMO = PLAN.config["thermo"]
 GAUSSIAN_LEVELS = levels_regex("gaussian")
 
@@ -70,5 +73,20 @@ def pose_files(kind):
         if kind == "records":
             return [f"{RESULTS}/{wc.level}/records/{name}.json" for name in names]
         return [f"{RESULTS}/structures/{name}.build.json" for name in names]
+
+    return files
+
+
+def screened_best(kind):
+    """Input function (pose screening): the selected pose's file at this level, once the poses have
+    been ranked at the screening level."""
+
+    def files(wc):
+        screening = checkpoints.select_pose.get(level=PLAN.screening_level(wc.level), species=wc.species)
+        with open(screening.output.poses) as handle:
+            name = pose_name(wc.species, json.load(handle)["selected_pose"])
+        if kind == "records":
+            return f"{RESULTS}/{wc.level}/records/{name}.json"
+        return f"{RESULTS}/structures/{name}.build.json"
 
     return files

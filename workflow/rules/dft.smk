@@ -100,9 +100,11 @@ rule gaussian_parse:
 
 
 # A cluster's record is its lowest-energy DFT pose; poses/<cluster>.json keeps all of them.
-rule select_pose:
+# A checkpoint: with pose screening, the level above reads which pose won here.
+checkpoint select_pose:
     wildcard_constraints:
         species=CLUSTERS,
+        level=UNSCREENED_LEVELS,
     input:
         records=pose_files("records"),
         builds=pose_files("builds"),
@@ -123,5 +125,33 @@ rule select_pose:
         "../scripts/select_pose.py"
 
 
+# Pose screening (config pose_screening: preopt_level): only the pose that was lowest at the
+# preopt level is optimized at this level.
+rule select_screened_pose:
+    wildcard_constraints:
+        species=CLUSTERS,
+        level=SCREENED_LEVELS,
+    input:
+        screening=lambda wc: f"{RESULTS}/{PLAN.screening_level(wc.level)}/poses/{wc.species}.json",
+        record=screened_best("records"),
+    output:
+        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
+        xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
+        poses=f"{RESULTS}/{{level}}/poses/{{species}}.json",
+    log:
+        f"{RESULTS}/{{level}}/logs/{{species}}.select_pose.log",
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/select_screened_pose.py"
+
+
 ruleorder: select_pose > optimize
 ruleorder: select_pose > gaussian_parse
+ruleorder: select_screened_pose > optimize
+ruleorder: select_screened_pose > gaussian_parse
