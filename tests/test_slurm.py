@@ -65,10 +65,11 @@ def job_counts(output: str) -> dict[str, int]:
 
 
 def rule_of_job(output: str) -> dict[str, str]:
-    """{snakemake job id: rule} from the job headers 'rule NAME:' ... 'jobid: N'."""
+    """{snakemake job id: rule} from the job headers 'rule NAME:' (or 'localrule', 'checkpoint') ...
+    'jobid: N'."""
     jobs = {}
     for block in re.split(r"^\[.*\]\s*$", output, flags=re.MULTILINE):
-        rule = re.search(r"^(?:local)?rule (\w+):$", block, re.MULTILINE)
+        rule = re.search(r"^(?:local)?(?:rule|checkpoint) (\w+):$", block, re.MULTILINE)
         jobid = re.search(r"^\s+jobid: (\d+)$", block, re.MULTILINE)
         if rule and jobid:
             jobs[jobid.group(1)] = rule.group(1)
