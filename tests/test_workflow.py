@@ -43,6 +43,12 @@ def run(args, cwd, check=True, timeout=900):
     return proc
 
 
+def cli_table(config: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`compchem table` on the tiny level's records of a finished run."""
+    command = [sys.executable, "-m", "compchem.cli", "--config", config, "table", "results/tiny/records"]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)
+
+
 def read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text())))
 
@@ -131,13 +137,7 @@ def test_several_poses_go_to_dft_and_the_lowest_is_reported(tmp_path, data_dir):
     assert spread == pytest.approx(HARTREE_TO_EV * abs(energies[0] - energies[1]), abs=1e-3)
     assert float(row["preopt_best_minus_dft_best_eV"]) >= 0
     # the CLI selects from the same pose records and prints the same number
-    cli = subprocess.run(
-        [sys.executable, "-m", "compchem.cli", "--config", "dme.yaml", "table", "results/tiny/records"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    cli = cli_table("dme.yaml", tmp_path)
     # cluster, E_bind_eV, paper_eV (blank here), poses, spread_eV, CN
     pattern = rf"^Li_DME\s+{float(row['E_bind_eV']):.3f}\s+2\s+{spread:.3f}\s+2\s"
     assert re.search(pattern, cli.stdout, re.MULTILINE), cli.stdout
@@ -210,13 +210,7 @@ def test_thermo_and_counterpoise_columns(tmp_path, data_dir):
     assert float(row["E_deformation_eV"]) >= 0
     assert row["all_minima"] == "True"
     # the CLI's table of finished records shows the same thermochemistry and counterpoise numbers
-    cli = subprocess.run(
-        [sys.executable, "-m", "compchem.cli", "--config", "t.yaml", "table", "results/tiny/records"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    cli = cli_table("t.yaml", tmp_path)
     assert f"dG_bind_eV {row['dG_bind_eV']}" in cli.stdout and f"BSSE_eV {row['BSSE_eV']}" in cli.stdout
     thermo = json.loads((tmp_path / "results/tiny/thermo/Li_water.json").read_text())
     assert thermo["n_imaginary"] == 0 and len(thermo["frequencies"]["frequencies_cm1"]) == 6
