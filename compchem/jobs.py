@@ -336,7 +336,7 @@ def optimize_job(
     with job_log(log_path) as stream:
         result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
     if cache is not None and log_path is not None:
-        archive_log(cache, spec.content_hash(), log_path)
+        archive_log(cache, result.spec_hash, log_path)
     _write_outputs(result, spec.level, record_path, xyz_path)
 
 

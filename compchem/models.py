@@ -38,6 +38,11 @@ LEVEL_DEFAULTS: dict[str, Any] = {
     # optimizer path only: None = geomeTRIC's model Hessian; "xtb" = GFN2-xTB Cartesian Hessian at the
     # starting geometry (pyscf backend)
     "opt_initial_hessian": None,
+    # when an optimization counts as converged: None = all five geomeTRIC criteria (energy change,
+    # RMS/max gradient, RMS/max displacement); "qchem" = RMS gradient and either the energy change or
+    # the RMS displacement (Q-Chem's rule, geomeTRIC's ``qccnv``), which stops floppy clusters whose
+    # last steps only turn flat torsions (pyscf backend)
+    "opt_convergence_rule": None,
 }
 
 #: Level keys that change only the optimizer's path, never the minimum it converges to (within the
@@ -45,6 +50,9 @@ LEVEL_DEFAULTS: dict[str, Any] = {
 #: is reused whichever initial Hessian computed it.
 PATH_ONLY_KEYS: frozenset[str] = frozenset({"opt_initial_hessian"})
 OPT_INITIAL_HESSIANS: tuple[str, ...] = ("xtb",)
+#: Values of ``opt_convergence_rule`` besides None (all five criteria). Each is implied by meeting all
+#: five criteria, so a result converged under None also satisfies it (``CalcSpec.reusable_keys``).
+OPT_CONVERGENCE_RULES: tuple[str, ...] = ("qchem",)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class LevelOfTheory:
     solvent_model: str | None = None
     solvent_eps: float | None = None
     opt_initial_hessian: str | None = None  # None: geomeTRIC's model Hessian; "xtb": GFN2-xTB Hessian
+    opt_convergence_rule: str | None = None  # None: all five criteria; "qchem": grms and (energy or drms)
     #: Optional cheaper level whose optimization runs first; this level's optimization starts from its
     #: geometry (staged optimization: most steps of a floppy cluster happen at the cheap level).
     preopt: LevelOfTheory | None = None
@@ -112,6 +121,16 @@ class LevelOfTheory:
             raise InputError(
                 f"level '{name}': opt_initial_hessian must be one of {list(OPT_INITIAL_HESSIANS)} or null, "
                 f"got {merged['opt_initial_hessian']!r}"
+            )
+        if merged["opt_convergence_rule"] not in (None, *OPT_CONVERGENCE_RULES):
+            raise InputError(
+                f"level '{name}': opt_convergence_rule must be one of {list(OPT_CONVERGENCE_RULES)} or null, "
+                f"got {merged['opt_convergence_rule']!r}"
+            )
+        if merged["opt_convergence_rule"] is not None and merged["backend"] != "pyscf":
+            raise InputError(
+                f"level '{name}': opt_convergence_rule applies to geomeTRIC (backend pyscf); Gaussian's "
+                "Opt uses its own criteria"
             )
         basis = merged["basis"]
         if isinstance(basis, dict):
@@ -221,19 +240,42 @@ class CalcSpec:
             )
 
     def content_hash(self) -> str:
-        """SHA-256 of everything that determines the result (geometry rounded to 1e-6 Å)."""
+        """SHA-256 of everything that determines the result (geometry rounded to 1e-6 Å).
+
+        ``opt_convergence_rule`` counts for optimizations only: a single point or Hessian at a given
+        geometry does not depend on how that geometry was converged."""
+        level = self.level.science_dict()
+        if self.task != "optimize":
+            level.pop("opt_convergence_rule", None)
         payload = {
             "symbols": list(self.symbols),
             "coordinates_angstrom": [[round(x, 6) + 0.0 for x in row] for row in self.coordinates_angstrom],
             "charge": self.charge,
             "multiplicity": self.multiplicity,
-            "level": self.level.science_dict(),
+            "level": level,
             "task": self.task,
             "ghost_atoms": list(self.ghost_atoms),
             "code_version": CALC_CODE_VERSION,
         }
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def reusable_keys(self) -> tuple[str, ...]:
+        """Content hashes whose finished results (or checkpoints) answer this spec, own hash first.
+
+        An optimization under a looser ``opt_convergence_rule`` is answered by the same optimization
+        converged under all five criteria (which meets the looser rule too), so switching a level to
+        the looser rule keeps every result and checkpoint computed before the switch."""
+        keys = [self.content_hash()]
+        preopt = self.level.preopt
+        if self.task == "optimize" and (
+            self.level.opt_convergence_rule is not None
+            or (preopt is not None and preopt.opt_convergence_rule is not None)
+        ):
+            strict_preopt = replace(preopt, opt_convergence_rule=None) if preopt else None
+            strict = replace(self.level, opt_convergence_rule=None, preopt=strict_preopt)
+            keys.append(replace(self, level=strict).content_hash())
+        return tuple(keys)
 
 
 @dataclass(frozen=True)

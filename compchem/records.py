@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,13 @@ class Cache:
         """Stored data, or None when absent."""
         path = self.path(key, kind)
         return read_json(path) if path.exists() else None
+
+    def find(self, keys: Sequence[str], kind: str) -> tuple[str, Any] | None:
+        """The first of ``keys`` with a stored entry of ``kind``, as ``(key, data)``, or None."""
+        for key in keys:
+            if (data := self.get(key, kind)) is not None:
+                return key, data
+        return None
 
     def put(self, key: str, kind: str, data: Any, *, overwrite: bool = True) -> Path:
         """Store ``data`` atomically; with ``overwrite=False`` an existing entry is kept as it is."""

@@ -6,8 +6,6 @@ ase.vibrations.Vibrations (delta 0.005 Å, nfree 4, ASE's average atomic masses)
 covers the mass convention (common isotopes here) and finite-difference noise.
 """
 
-import logging
-
 import numpy as np
 import pytest
 
@@ -65,33 +63,6 @@ def test_schema_accepts_xtb_only():
     assert validate_config(cfg("xtb"))["levels"]["t"]["opt_initial_hessian"] == "xtb"
     with pytest.raises(InputError):
         validate_config(cfg("hf"))
-
-
-class _Lines(logging.Handler):
-    """Collects the ``compchem`` logger's messages (geomeTRIC's logging.config.fileConfig replaces the
-    root handlers, and with them pytest's caplog, during an optimization)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-
-@pytest.fixture
-def compchem_log():
-    logger, handler = logging.getLogger("compchem"), _Lines()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 @pytest.mark.dft

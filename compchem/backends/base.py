@@ -50,18 +50,25 @@ def run_cached(
     key = spec.content_hash()
     if spec.task == "optimize" and spec.level.preopt is not None and len(spec.symbols) > 1:
         return _run_staged(spec, resources, cache, stream)
-    if cache is not None:
-        stored = cache.get(key, "record")
-        if stored is not None:
-            log.info("%s: reusing cached result %s", spec.label, cache.path(key, "record"))
-            result = CalcResult.from_dict(stored)
-            return dataclasses.replace(result, label=spec.label)
+    if (cached := _cached_record(spec, cache)) is not None:
+        return cached
     runner = get_runner(spec.level.backend, spec.task)
     result = runner(spec, resources, cache, stream)
     if cache is not None:
         cache.put(key, "record", result.to_dict(), overwrite=False)
-        cache.discard(key, "checkpoint")
+        for reusable in spec.reusable_keys():
+            cache.discard(reusable, "checkpoint")
     return result
+
+
+def _cached_record(spec: CalcSpec, cache: Cache | None) -> CalcResult | None:
+    """The cached record answering ``spec`` (its own, or one of ``spec.reusable_keys()``), relabelled."""
+    found = cache.find(spec.reusable_keys(), "record") if cache is not None else None
+    if found is None:
+        return None
+    key, stored = found
+    log.info("%s: reusing cached result %s", spec.label, cache.path(key, "record"))
+    return dataclasses.replace(CalcResult.from_dict(stored), label=spec.label)
 
 
 def _run_staged(
@@ -71,9 +78,8 @@ def _run_staged(
     that geometry. Each stage is an ordinary cached, checkpointed calculation, so a killed staged job
     resumes inside whichever stage it was in; the combined result is cached under the staged spec."""
     key = spec.content_hash()
-    if cache is not None and (stored := cache.get(key, "record")) is not None:
-        log.info("%s: reusing cached result %s", spec.label, cache.path(key, "record"))
-        return dataclasses.replace(CalcResult.from_dict(stored), label=spec.label)
+    if (cached := _cached_record(spec, cache)) is not None:
+        return cached
     pre_level = spec.level.preopt
     log.info("%s: stage 1/2, pre-optimization at '%s' (%s)", spec.label, pre_level.name, pre_level.describe())
     stage1 = run_cached(

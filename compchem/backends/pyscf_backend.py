@@ -173,7 +173,8 @@ def run_pyscf(
     key = spec.content_hash()
     t0 = time.perf_counter()
     optimizing = spec.task == "optimize" and len(spec.symbols) > 1
-    checkpoint = cache.get(key, "checkpoint") if (cache and optimizing) else None
+    found = cache.find(spec.reusable_keys(), "checkpoint") if (cache and optimizing) else None
+    checkpoint = found[1] if found else None
     track = _Track(spec, key, cache, t0, checkpoint)
     if checkpoint:
         log.info(
@@ -352,6 +353,10 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
         "convergence_drms": level.opt_convergence_drms_angstrom,
         "convergence_dmax": level.opt_convergence_dmax_angstrom,
     }
+    if level.opt_convergence_rule == "qchem":
+        # geomeTRIC's OptParams ``qccnv`` (geometric/params.py): converged once the RMS gradient and
+        # either the energy change or the RMS displacement meet their thresholds (optimize.py)
+        conv_params["qccnv"] = True
     hessian_params: dict[str, Any] = {}
     if level.opt_initial_hessian == "xtb":
         hess = _xtb_initial_hessian(spec, track)
