@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -333,11 +338,63 @@ def optimize_job(
 
     spec = spec_from_build(build_path, level, task)
     cache = Cache(cache_dir) if cache_dir else None
-    with job_log(log_path) as stream:
-        result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
-    if cache is not None and log_path is not None:
+    if cache is None or log_path is None:
+        with job_log(log_path) as stream:
+            result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
+    else:
+        with kept_log(cache, spec.content_hash(), log_path), job_log(log_path) as stream:
+            result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
         archive_log(cache, result.spec_hash, log_path)
     _write_outputs(result, spec.level, record_path, xyz_path)
+
+
+#: Seconds between copies of a running optimization's log into the cache (``kept_log``).
+LOG_COPY_INTERVAL_S = 10.0
+
+
+@contextlib.contextmanager
+def kept_log(
+    cache: Cache, key: str, log_path: str, interval_s: float = LOG_COPY_INTERVAL_S
+) -> Iterator[None]:
+    """Keep the logs of interrupted runs of one job and hand them to the run that finishes it.
+
+    Snakemake empties a job's log when it starts the job again, so the log of a run that was killed
+    (node failure, time limit, end of a session) would be lost although its steps live on in the
+    checkpoint. While the job runs, its log is copied every ``interval_s`` seconds (a background
+    thread; a SIGKILL loses at most that much) to ``Cache.unfinished_log_path(key)``, after the logs
+    of earlier interrupted runs. When the job finishes, the job log is rewritten as all runs in order
+    and the unfinished copy is removed; when it fails, the copy stays for the next run.
+    """
+    unfinished = cache.unfinished_log_path(key)
+    earlier = unfinished.read_text(errors="replace") if unfinished.exists() else ""
+    header = f"\n==== run started {time.strftime('%Y-%m-%d %H:%M:%S')} on {socket.gethostname()} ====\n"
+    stop = threading.Event()
+
+    def copy() -> None:
+        with contextlib.suppress(OSError):
+            write_text_atomic(unfinished, earlier + header + Path(log_path).read_text(errors="replace"))
+
+    def loop() -> None:
+        while not stop.wait(interval_s):
+            copy()
+
+    thread = threading.Thread(target=loop, name="kept-log", daemon=True)
+    thread.start()
+    finished = False
+    try:
+        yield
+        finished = True
+    finally:
+        stop.set()
+        thread.join()
+        if not finished:
+            copy()
+        elif earlier:
+            text = Path(log_path).read_text(errors="replace")
+            write_text_atomic(Path(log_path), earlier + header + text)
+            unfinished.unlink(missing_ok=True)
+        else:
+            unfinished.unlink(missing_ok=True)
 
 
 def archive_log(cache: Cache, key: str, log_path: str) -> None:

@@ -85,6 +85,10 @@ class Cache:
         """Archived job log (plain text) of the run that computed the record ``key``."""
         return self.root / key[:2] / f"{key}.log"
 
+    def unfinished_log_path(self, key: str) -> Path:
+        """Logs of the interrupted runs of an unfinished job ``key`` (see ``jobs.kept_log``)."""
+        return self.root / key[:2] / f"{key}.unfinished.log"
+
     def get(self, key: str, kind: str) -> Any | None:
         """Stored data, or None when absent."""
         path = self.path(key, kind)

@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compchem.jobs import kept_log
+from compchem.records import Cache
+
 pytestmark = pytest.mark.workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +74,10 @@ def checkpoint_steps(path: Path, label: str) -> int:
     return 0
 
 
+def unfinished_logs(path: Path) -> str:
+    return "".join(f.read_text(errors="replace") for f in (path / "results/cache").glob("*/*.unfinished.log"))
+
+
 def test_kill_mid_optimization_then_resume(tmp_path):
     # the uninterrupted reference run
     ref = prepare(tmp_path / "ref")
@@ -87,7 +94,8 @@ def test_kill_mid_optimization_then_resume(tmp_path):
         start_new_session=True,
     )
     deadline = time.time() + 600
-    while checkpoint_steps(run, "Li_DME.pose0") < 3:
+    while checkpoint_steps(run, "Li_DME.pose0") < 3 or "opt step 3 " not in unfinished_logs(run):
+        # (the running job's log is copied to the cache every LOG_COPY_INTERVAL_S = 10 s)
         assert proc.poll() is None, "the workflow finished before it could be interrupted"
         assert time.time() < deadline
         time.sleep(0.1)
@@ -102,6 +110,10 @@ def test_kill_mid_optimization_then_resume(tmp_path):
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     log = (run / "results/t/logs/Li_DME.pose0.log").read_text()
     assert f"resuming optimization from checkpoint after {killed_at} steps" in log
+    # the killed run's log survives Snakemake emptying the job log: both runs, in order
+    assert log.count("==== run started") == 2
+    assert log.index("opt step 3 ") < log.index("resuming optimization from checkpoint")
+    assert unfinished_logs(run) == ""  # handed over, not left behind
     record = json.loads((run / "results/t/records/Li_DME.json").read_text())
     assert record["extra"]["resumed_from_step"] == killed_at
     steps_after_resume = record["n_opt_steps"] - killed_at
@@ -112,3 +124,18 @@ def test_kill_mid_optimization_then_resume(tmp_path):
     a, b = table(ref)[0], table(run)[0]
     assert float(b["E_bind_eV"]) == pytest.approx(float(a["E_bind_eV"]), abs=5e-4)
     assert b["donor_contacts"] == a["donor_contacts"]
+
+
+def test_kept_log_hands_interrupted_runs_to_the_finishing_run(tmp_path):
+    cache, log, key = Cache(tmp_path / "cache"), tmp_path / "job.log", "ab" * 32
+    log.write_text("run one: opt step 1\n")
+    with pytest.raises(RuntimeError), kept_log(cache, key, str(log), interval_s=0.05):
+        time.sleep(0.2)
+        raise RuntimeError("killed")
+    assert "run one" in cache.unfinished_log_path(key).read_text()
+    log.write_text("run two: resuming\n")  # Snakemake empties the job log when it reruns the job
+    with kept_log(cache, key, str(log), interval_s=0.05):
+        pass
+    text = log.read_text()
+    assert text.count("==== run started") == 2 and text.index("run one") < text.index("run two")
+    assert not cache.unfinished_log_path(key).exists()

@@ -1,0 +1,134 @@
+"""Replay finished optimizations under another convergence rule, from their job logs.
+
+A convergence rule only decides when geomeTRIC stops, never which step it takes, so an optimization
+run under a looser rule follows the logged path and stops at the first logged step that meets the
+looser rule. This script reads the geomeTRIC step lines (displacement, gradient, energy change) and
+the criteria block of each optimization in the given job logs and reports, per optimization, the
+gradients it took and the gradient at which each rule would have stopped, with the energy there
+relative to the logged final energy. No DFT is run. ``tests/test_convergence_rule.py`` checks the
+prefix property with a real optimization.
+
+    .venv/bin/python benchmarks/convergence_rules.py results/paper/logs/*.log
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from compchem.units import HARTREE_TO_EV  # noqa: E402
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+NUM = r"([-+0-9.eE]+)"
+OPT_STEP = re.compile(r"INFO compchem\.backends\.pyscf_backend: (\S+): opt step (\d+)\s+E=" + NUM)
+STEP = re.compile(
+    r"^Step\s+(\d+) : Displace = "
+    + NUM
+    + "/"
+    + NUM
+    + r" \(rms/max\) Trust = .*? Grad = "
+    + NUM
+    + "/"
+    + NUM
+    + r" \(rms/max\) E \(change\) = "
+    + NUM
+    + r" \("
+    + NUM
+    + r"\)"
+)
+CRITERION = re.compile(r">\s+(\|Delta-E\||RMS-Grad|Max-Grad|RMS-Disp|Max-Disp)\s+<\s+" + NUM)
+KEYS = {"|Delta-E|": "energy", "RMS-Grad": "grms", "Max-Grad": "gmax", "RMS-Disp": "drms", "Max-Disp": "dmax"}
+
+
+def parse(path: Path) -> dict[str, dict]:
+    """Per optimization label: its criteria and its logged steps (gradient number, E, dE, norms)."""
+    runs: dict[str, dict] = {}
+    criteria: dict[str, float] = {}
+    current = None
+    for raw in path.read_text(errors="replace").splitlines():
+        line = ANSI.sub("", raw)
+        if m := CRITERION.search(line):
+            criteria[KEYS[m.group(1)]] = float(m.group(2))
+        elif m := OPT_STEP.search(line):
+            label, n, energy = m.group(1), int(m.group(2)), float(m.group(3))
+            run = runs.setdefault(label, {"criteria": dict(criteria), "steps": []})
+            current = {"gradient": n, "energy": energy}
+            run["steps"].append(current)
+        elif (m := STEP.match(line)) and current is not None:
+            _, drms, dmax, grms, gmax, _, de = map(float, m.groups())
+            current.update(drms=drms, dmax=dmax, grms=grms, gmax=gmax, de=de)
+    return runs
+
+
+def meets(step: dict, c: dict[str, float], rule: str) -> bool:
+    """Whether a logged step meets ``rule`` ('all' five criteria or 'qchem') under criteria ``c``."""
+    if "de" not in step:  # first gradient of a run segment: no step taken yet
+        return False
+    energy = abs(step["de"]) < c["energy"]
+    if rule == "qchem":
+        return step["grms"] < c["grms"] and (energy or step["drms"] < c["drms"])
+    return (
+        energy
+        and step["grms"] < c["grms"]
+        and step["gmax"] < c["gmax"]
+        and step["drms"] < c["drms"]
+        and step["dmax"] < c["dmax"]
+    )
+
+
+def replay(runs: dict[str, dict]) -> list[dict]:
+    rows = []
+    for label, run in runs.items():
+        steps, c = run["steps"], run["criteria"]
+        if len(c) < 5 or not steps:
+            continue
+        final = steps[-1]
+        row = {"optimization": label, "gradients_logged": final["gradient"]}
+        for rule in ("all", "qchem"):
+            stop = next((s for s in steps if meets(s, c, rule)), None)
+            row[f"gradients_{rule}"] = stop["gradient"] if stop else None
+            row[f"E_{rule}_minus_final_eV"] = (
+                round((stop["energy"] - final["energy"]) * HARTREE_TO_EV, 6) if stop else None
+            )
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("logs", nargs="+", type=Path)
+    parser.add_argument("--json", type=Path, help="also write the rows here")
+    args = parser.parse_args(argv)
+    rows: dict[str, dict] = {}
+    for path in args.logs:
+        for row in replay(parse(path)):
+            rows.setdefault(row["optimization"], row)  # a label logged twice (alias logs) counts once
+    header = f"{'optimization':44s} {'logged':>6s} {'all':>4s} {'qchem':>5s} {'E(qchem)-E(final) / eV':>23s}"
+    print(header)
+    for r in rows.values():
+        de = r["E_qchem_minus_final_eV"]
+        print(
+            f"{r['optimization']:44s} {r['gradients_logged']:6d} {r['gradients_all'] or '-':>4} "
+            f"{r['gradients_qchem'] or '-':>5} {de if de is not None else '-':>23}"
+        )
+    done = [r for r in rows.values() if r["gradients_all"] and r["gradients_qchem"]]
+    if done:
+        n_all = sum(r["gradients_all"] for r in done)
+        n_q = sum(r["gradients_qchem"] for r in done)
+        print(
+            f"\n{len(done)} finished optimizations: {n_all} gradients under all five criteria, {n_q} under "
+            f"qchem ({100 * (1 - n_q / n_all):.0f}% fewer); largest |E(qchem) - E(final)| "
+            f"{max(abs(r['E_qchem_minus_final_eV']) for r in done):.1e} eV"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(list(rows.values()), indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
