@@ -77,16 +77,10 @@ def pose_files(kind):
     return files
 
 
-def screened_best(kind):
-    """Input function (pose screening): the selected pose's file at this level, once the poses have
-    been ranked at the screening level."""
-
-    def files(wc):
-        screening = checkpoints.select_pose.get(level=PLAN.screening_level(wc.level), species=wc.species)
-        with open(screening.output.poses) as handle:
-            name = pose_name(wc.species, json.load(handle)["selected_pose"])
-        if kind == "records":
-            return f"{RESULTS}/{wc.level}/records/{name}.json"
-        return f"{RESULTS}/structures/{name}.build.json"
-
-    return files
+def screened_best_record(wc):
+    """Input function (pose screening): the record of the pose selected at the screening level, once
+    the poses have been ranked there."""
+    screening = checkpoints.select_pose.get(level=PLAN.screening_level(wc.level), species=wc.species)
+    with open(screening.output.poses) as handle:
+        name = pose_name(wc.species, json.load(handle)["selected_pose"])
+    return f"{RESULTS}/{wc.level}/records/{name}.json"

@@ -133,7 +133,7 @@ rule select_screened_pose:
         level=SCREENED_LEVELS,
     input:
         screening=lambda wc: f"{RESULTS}/{PLAN.screening_level(wc.level)}/poses/{wc.species}.json",
-        record=screened_best("records"),
+        record=screened_best_record,
     output:
         record=f"{RESULTS}/{{level}}/records/{{species}}.json",
         xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
