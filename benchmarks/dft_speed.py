@@ -55,6 +55,8 @@ def overhead(results_dir: Path, level: str) -> dict[str, float]:
     job_s = dft_s = 0.0
     for rec_path in sorted((results_dir / level / "records").glob("*.json")):
         bench = results_dir / level / "benchmarks" / f"{rec_path.stem}.tsv"
+        if (results_dir / level / "poses" / rec_path.name).exists():
+            continue  # a cluster's record copied from its selected pose by select_pose, no DFT job
         record = read_json(rec_path)
         if not bench.exists() or record["extra"].get("resumed_from_step"):
             continue  # resumed jobs' wall time spans several runs
