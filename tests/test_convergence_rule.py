@@ -8,8 +8,10 @@ geometry, was picked because its methyl torsions keep the displacement criterion
 steps after the gradient and energy criteria are met (9 vs 7 gradients, measured here).
 """
 
+import numpy as np
 import pytest
 
+from compchem.backends import pyscf_backend
 from compchem.backends.base import run_cached
 from compchem.errors import InputError
 from compchem.models import CalcSpec, LevelOfTheory, Resources
@@ -70,9 +72,15 @@ def test_staged_level_reuses_results_converged_under_all_criteria():
     assert loose.reusable_keys() == (loose.content_hash(), strict.content_hash())
 
 
-def test_qchem_rule_stops_on_the_default_path_earlier(tmp_path, compchem_log):
-    cache = Cache(tmp_path)
-    strict = run_cached(spec(None), R, cache)
+@pytest.fixture(scope="module")
+def strict_dme(tmp_path_factory):
+    """DME optimized under all five criteria (9 gradients), in a cache of its own."""
+    cache = Cache(tmp_path_factory.mktemp("strict"))
+    return cache, run_cached(spec(None), R, cache)
+
+
+def test_qchem_rule_stops_on_the_default_path_earlier(strict_dme, compchem_log):
+    cache, strict = strict_dme
     loose = run_cached(spec("qchem"), R, None)
     assert strict.converged and loose.converged
     n = len(loose.history)
@@ -83,6 +91,7 @@ def test_qchem_rule_stops_on_the_default_path_earlier(tmp_path, compchem_log):
     assert loose.energy_hartree == pytest.approx(strict.energy_hartree, abs=1e-5)
     assert loose.level["opt_convergence_rule"] == "qchem"
     # the strict result answers the qchem spec from the cache without computing
+    compchem_log.lines.clear()
     reused = run_cached(spec("qchem"), R, cache)
     assert reused.spec_hash == spec(None).content_hash()
     assert reused.energy_hartree == strict.energy_hartree
@@ -104,3 +113,38 @@ def test_qchem_run_resumes_a_checkpoint_written_under_all_criteria(tmp_path, com
     assert result.converged and len(result.history) > 3
     assert cache.get(spec("qchem").content_hash(), "record") is not None
     assert cache.get(strict_key, "checkpoint") is None  # consumed, not left behind
+
+
+class _Killed(BaseException):
+    """Stands for a SIGKILL between two optimization steps."""
+
+
+def test_resume_carries_geometric_hessian_and_trust_radius(strict_dme, tmp_path, monkeypatch, compchem_log):
+    """A checkpoint keeps geomeTRIC's quasi-Newton Hessian (Cartesian) and trust radius; a resumed run
+    starts from them instead of a model Hessian at full trust. Measured here: killed after 5 of 9
+    gradients, the resumed run ends after 9 gradients in all (10 when it restarts from a model
+    Hessian), counting the repeated gradient at the checkpointed geometry."""
+    _, strict = strict_dme
+    cache = Cache(tmp_path)
+    original = pyscf_backend._Track.step
+
+    def step_then_die(track, env):
+        original(track, env)
+        if len(track.history) == 5:
+            raise _Killed
+
+    monkeypatch.setattr(pyscf_backend._Track, "step", step_then_die)
+    with pytest.raises(_Killed):
+        run_cached(spec(None), R, cache)
+    monkeypatch.setattr(pyscf_backend._Track, "step", original)
+    state = cache.get(spec(None).content_hash(), "checkpoint")["optimizer"]
+    hess = np.array(state["hessian_cartesian_hartree_per_bohr2"])
+    assert hess.shape == (3 * len(DME_SYMBOLS),) * 2 and np.allclose(hess, hess.T)
+    assert np.isfinite(hess).all() and 0 < state["trust_angstrom"] <= 0.3
+
+    resumed = run_cached(spec(None), R, cache)
+    assert "resumes with its checkpointed Hessian" in compchem_log.text
+    assert resumed.extra["opt_initial_hessian"] == "checkpoint"
+    assert resumed.converged and resumed.extra["resumed_from_step"] == 5
+    assert len(resumed.history) <= len(strict.history) + 1
+    assert resumed.energy_hartree == pytest.approx(strict.energy_hartree, abs=1e-5)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import platform
+import sys
 import time
 from typing import IO, Any
 
@@ -296,8 +297,10 @@ class _Track:
         self.t_last = t0
         self.energy: float | None = None
         self.grad: np.ndarray | None = None
-        #: initial Hessian geomeTRIC started from: "xtb", "model", or "model (xtb failed: ...)"
+        #: initial Hessian geomeTRIC started from: "xtb", "model", "checkpoint" or "model (xtb failed: ...)"
         self.initial_hessian: str | None = None
+        #: geomeTRIC's quasi-Newton Hessian and trust radius at the last checkpointed geometry
+        self.optimizer_state: dict[str, Any] | None = (checkpoint or {}).get("optimizer")
 
     def step(self, env: dict[str, Any]) -> None:
         """geomeTRIC callback after each SCF + gradient: log it and checkpoint the geometry."""
@@ -317,6 +320,7 @@ class _Track:
         self.t_last = now
         self.coords = np.asarray(env["mol"].atom_coords(unit="Bohr")) * BOHR_TO_ANGSTROM
         self.energy, self.grad = energy, grad
+        self.optimizer_state = _geometric_state(grad)
         log.info(
             "%s: opt step %d  E=%.10f Ha  dE=%+.2e Ha  grad rms=%.2e max=%.2e Ha/bohr  %.1f s",
             self.spec.label,
@@ -337,6 +341,7 @@ class _Track:
                     "coordinates_angstrom": self.coords.round(8).tolist(),
                     "history": self.history,
                     "wall_time_s": round(self.wall_before + now - self.t0, 2),
+                    **({"optimizer": self.optimizer_state} if self.optimizer_state else {}),
                 },
             )
 
@@ -358,7 +363,22 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
         # either the energy change or the RMS displacement meet their thresholds (optimize.py)
         conv_params["qccnv"] = True
     hessian_params: dict[str, Any] = {}
-    if level.opt_initial_hessian == "xtb":
+    if track.optimizer_state:
+        # resuming: geomeTRIC goes on with the Hessian it had built up and its trust radius instead of
+        # starting over from a model Hessian at full trust (which cost an uphill step and 2-3 extra
+        # gradients per resume on the paper clusters)
+        hessian_params = {
+            "hess_data": track.optimizer_state["hessian_cartesian_hartree_per_bohr2"],
+            "trust": track.optimizer_state["trust_angstrom"],
+            "frequency": False,
+        }
+        track.initial_hessian = "checkpoint"
+        log.info(
+            "%s: geomeTRIC resumes with its checkpointed Hessian, trust radius %.2e Å",
+            spec.label,
+            track.optimizer_state["trust_angstrom"],
+        )
+    elif level.opt_initial_hessian == "xtb":
         hess = _xtb_initial_hessian(spec, track)
         if hess is not None:
             # geomeTRIC's OptParams (geometric/params.py) takes an initial Cartesian Hessian in
@@ -394,6 +414,44 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
     energy, grad = mf.nuc_grad_method().as_scanner()(mol_eq)
     track.coords = final
     return bool(converged), float(energy), grad
+
+
+def _geometric_state(grad: np.ndarray) -> dict[str, Any] | None:
+    """geomeTRIC's current quasi-Newton Hessian, as a Cartesian Hessian (Hartree/bohr²) at the geometry
+    just evaluated, and its trust radius (Å), or None before the first step or if they cannot be read.
+
+    PySCF's engine hands the step callback only its own locals, so the optimizer is found up the call
+    stack (``geometric.optimize.Optimizer.calcEnergyForce`` calls the engine). Its internal-coordinate
+    Hessian ``H`` is converted with the internal-coordinate gradient at this geometry
+    (``InternalCoordinates.calcHessCart``); a resumed geomeTRIC converts it back (``calcHess``).
+    """
+    try:
+        from geometric.optimize import Optimizer
+    except ImportError:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None and not isinstance(frame.f_locals.get("self"), Optimizer):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    opt = frame.f_locals["self"]
+    hess_q = getattr(opt, "H", None)
+    if hess_q is None:
+        return None
+    try:
+        xyz = np.asarray(opt.X, dtype=float).ravel()
+        grad_q = np.asarray(opt.IC.calcGrad(xyz, np.asarray(grad, dtype=float).ravel())).ravel()
+        hess_x = np.asarray(opt.IC.calcHessCart(xyz, grad_q, hess_q), dtype=float)
+    except Exception as exc:  # geomeTRIC internals: any failure only costs the resume its Hessian
+        log.debug("geomeTRIC Hessian not checkpointed: %s", exc)
+        return None
+    if hess_x.shape != (xyz.size, xyz.size) or not np.isfinite(hess_x).all():
+        return None
+    hess_x = 0.5 * (hess_x + hess_x.T)
+    return {
+        "hessian_cartesian_hartree_per_bohr2": hess_x.round(10).tolist(),
+        "trust_angstrom": float(opt.trust),
+    }
 
 
 def _xtb_initial_hessian(spec: CalcSpec, track: _Track) -> np.ndarray | None:
