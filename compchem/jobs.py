@@ -338,12 +338,13 @@ def optimize_job(
 
     spec = spec_from_build(build_path, level, task)
     cache = Cache(cache_dir) if cache_dir else None
-    if cache is None or log_path is None:
-        with job_log(log_path) as stream:
-            result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
-    else:
-        with kept_log(cache, spec.content_hash(), log_path), job_log(log_path) as stream:
-            result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
+    keep = cache is not None and log_path is not None
+    with (
+        kept_log(cache, spec.content_hash(), log_path) if keep else contextlib.nullcontext(),
+        job_log(log_path) as stream,
+    ):
+        result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
+    if keep:
         archive_log(cache, result.spec_hash, log_path)
     _write_outputs(result, spec.level, record_path, xyz_path)
 
@@ -389,11 +390,10 @@ def kept_log(
         thread.join()
         if not finished:
             copy()
-        elif earlier:
-            text = Path(log_path).read_text(errors="replace")
-            write_text_atomic(Path(log_path), earlier + header + text)
-            unfinished.unlink(missing_ok=True)
         else:
+            if earlier:
+                text = Path(log_path).read_text(errors="replace")
+                write_text_atomic(Path(log_path), earlier + header + text)
             unfinished.unlink(missing_ok=True)
 
 
