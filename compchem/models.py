@@ -36,7 +36,8 @@ LEVEL_DEFAULTS: dict[str, Any] = {
     "solvent_model": None,
     "solvent_eps": None,
     # optimizer path only: None = geomeTRIC's model Hessian; "xtb" = GFN2-xTB Cartesian Hessian at the
-    # starting geometry (pyscf backend)
+    # starting geometry; "preopt" = in a staged optimization, the approximate Hessian geomeTRIC had
+    # built up when the pre-optimization converged (pyscf backend)
     "opt_initial_hessian": None,
     # when an optimization counts as converged: None = all five geomeTRIC criteria (energy change,
     # RMS/max gradient, RMS/max displacement); "qchem" = RMS gradient and either the energy change or
@@ -49,7 +50,7 @@ LEVEL_DEFAULTS: dict[str, Any] = {
 #: convergence criteria): left out of ``science_dict`` and so of the content hash, so a cached result
 #: is reused whichever initial Hessian computed it.
 PATH_ONLY_KEYS: frozenset[str] = frozenset({"opt_initial_hessian"})
-OPT_INITIAL_HESSIANS: tuple[str, ...] = ("xtb",)
+OPT_INITIAL_HESSIANS: tuple[str, ...] = ("xtb", "preopt")
 #: Values of ``opt_convergence_rule`` besides None (all five criteria). Each is implied by meeting all
 #: five criteria, so a result converged under None also satisfies it (``CalcSpec.reusable_keys``).
 OPT_CONVERGENCE_RULES: tuple[str, ...] = ("qchem",)
@@ -82,7 +83,7 @@ class LevelOfTheory:
     dispersion: str | None = None
     solvent_model: str | None = None
     solvent_eps: float | None = None
-    opt_initial_hessian: str | None = None  # None: geomeTRIC's model Hessian; "xtb": GFN2-xTB Hessian
+    opt_initial_hessian: str | None = None  # None: model Hessian; "xtb": GFN2-xTB; "preopt": stage 1's
     opt_convergence_rule: str | None = None  # None: all five criteria; "qchem": grms and (energy or drms)
     #: Optional cheaper level whose optimization runs first; this level's optimization starts from its
     #: geometry (staged optimization: most steps of a floppy cluster happen at the cheap level).
@@ -127,6 +128,8 @@ class LevelOfTheory:
                 f"level '{name}': opt_convergence_rule must be one of {list(OPT_CONVERGENCE_RULES)} or null, "
                 f"got {merged['opt_convergence_rule']!r}"
             )
+        if merged["opt_initial_hessian"] == "preopt" and levels is not None and preopt is None:
+            raise InputError(f"level '{name}': opt_initial_hessian 'preopt' needs a preopt_level")
         if merged["opt_convergence_rule"] is not None and merged["backend"] != "pyscf":
             raise InputError(
                 f"level '{name}': opt_convergence_rule applies to geomeTRIC (backend pyscf); Gaussian's "
@@ -229,6 +232,10 @@ class CalcSpec:
     ghost_atoms: tuple[int, ...] = ()
     label: str = ""
     fragments: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), compare=False)
+    #: Content hash of a finished optimization (stage 1 of a staged one) whose final approximate
+    #: Hessian, kept in the cache, may start this optimization (``opt_initial_hessian: preopt``).
+    #: Changes only the optimizer's path, so it is not part of the content hash.
+    hessian_from: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

@@ -70,8 +70,10 @@ def read_record(path: str | os.PathLike[str]) -> CalcResult:
 class Cache:
     """Content-addressed store: ``<root>/<hash[:2]>/<hash>.<kind>.json``.
 
-    Kinds used: ``record`` (a finished result, never rewritten) and ``checkpoint`` (the last state
-    of an unfinished optimization, rewritten after every step and removed once the record exists).
+    Kinds used: ``record`` (a finished result, never rewritten), ``checkpoint`` (the last state
+    of an unfinished optimization, rewritten after every step and removed once the record exists) and
+    ``opt_hessian`` (geomeTRIC's approximate Hessian where an optimization converged, the starting
+    Hessian of a later stage: ``opt_initial_hessian: preopt``).
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:

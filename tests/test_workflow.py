@@ -159,7 +159,7 @@ def test_pose_screening_at_the_preopt_level(tmp_path, data_dir):
         "rough": {"basis": "sto-3g", "density_fitting": False, "grid_level": 1, "opt_maxsteps": 60}
         | {f"opt_convergence_{k}": v for k, v in loose.items()},
         "tiny": {"basis": "sto-3g", "density_fitting": False, "grid_level": 2, "opt_maxsteps": 60}
-        | {"preopt_level": "rough"},
+        | {"preopt_level": "rough", "opt_initial_hessian": "preopt"},
     }
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(cfg))
     run(["--cores", "2", "--configfile", "s.yaml"], tmp_path)
@@ -177,6 +177,8 @@ def test_pose_screening_at_the_preopt_level(tmp_path, data_dir):
     stage1 = record["extra"]["stages"][0]
     rough_record = json.loads((tmp_path / f"results/rough/records/Li_DME.pose{k}.json").read_text())
     assert stage1["spec_hash"] == rough_record["spec_hash"]
+    # ... and stage 2 started from the Hessian that screening job left in the cache
+    assert record["extra"]["stages"][1]["initial_hessian"] == f"preopt ({stage1['spec_hash'][:12]})"
     row = read_csv(tmp_path / "results/tiny/binding_energies.csv")[0]
     assert row["poses_ranked_at_level"] == "rough" and int(row["n_poses_dft"]) == 2
     assert int(row["selected_pose"]) == k and float(row["E_bind_spread_eV"]) >= 0

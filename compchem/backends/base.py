@@ -98,6 +98,7 @@ def _run_staged(
         spec,
         level=spec.level.without_preopt(),
         coordinates_angstrom=tuple(map(tuple, stage1.coordinates_angstrom)),
+        hessian_from=stage1.spec_hash,
     )
     stage2 = run_cached(final_spec, resources, cache, stream)
     stages = [
@@ -108,6 +109,7 @@ def _run_staged(
             "n_opt_steps": s.n_opt_steps,
             "wall_time_s": s.wall_time_s,
             "n_basis_functions": s.n_basis_functions,
+            "initial_hessian": s.extra.get("opt_initial_hessian", "model"),
         }
         for s in (stage1, stage2)
     ]

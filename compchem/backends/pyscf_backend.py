@@ -9,8 +9,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import platform
+import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
@@ -265,6 +268,13 @@ def run_pyscf(
             **({"opt_initial_hessian": track.initial_hessian} if track.initial_hessian else {}),
         },
     )
+    if converged and cache is not None and track.final_hessian is not None:
+        # for a later stage that starts here (opt_initial_hessian: preopt); rounded: it is only a guess
+        cache.put(
+            key,
+            "opt_hessian",
+            {"hessian_cartesian_hartree_per_bohr2": track.final_hessian.round(7).tolist()},
+        )
     if not converged:
         raise ConvergenceError(
             f"{spec.label}: geometry optimization did not converge in {spec.level.opt_maxsteps} "
@@ -299,6 +309,8 @@ class _Track:
         self.grad: np.ndarray | None = None
         #: initial Hessian geomeTRIC started from: "xtb", "model", "checkpoint" or "model (xtb failed: ...)"
         self.initial_hessian: str | None = None
+        #: geomeTRIC's approximate Cartesian Hessian at the converged geometry (Hartree/bohr²)
+        self.final_hessian: np.ndarray | None = None
         #: geomeTRIC's quasi-Newton Hessian and trust radius at the last checkpointed geometry
         self.optimizer_state: dict[str, Any] | None = (checkpoint or {}).get("optimizer")
 
@@ -378,6 +390,11 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
             spec.label,
             track.optimizer_state["trust_angstrom"],
         )
+    elif level.opt_initial_hessian == "preopt":
+        # a staged optimization's stage 2 starts where stage 1 converged; the Hessian geomeTRIC had
+        # built up there knows the cluster's soft modes (the level differs, the curvature hardly)
+        if (hess := _preopt_hessian(spec, track)) is not None:
+            hessian_params = {"hess_data": hess.tolist(), "frequency": False}
     elif level.opt_initial_hessian == "xtb":
         hess = _xtb_initial_hessian(spec, track)
         if hess is not None:
@@ -390,15 +407,21 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
             hessian_params = {"hess_data": hess.tolist(), "frequency": False}
     else:
         track.initial_hessian = "model"
+    # geomeTRIC's ``write_cart_hess`` (geometric/params.py): after converging it updates its
+    # approximate Hessian once more and writes it in Cartesian coordinates (Hartree/bohr²)
+    final_hess = Path(tempfile.mkdtemp(prefix="compchem-hess-")) / "hessian.txt"
     try:
         converged, mol_eq = geometric_solver.kernel(
             mf,
             callback=track.step,
             maxsteps=level.opt_maxsteps,
             assert_convergence=True,
+            write_cart_hess=str(final_hess),
             **conv_params,
             **hessian_params,
         )
+        if final_hess.exists():
+            track.final_hessian = np.loadtxt(final_hess)
     except RuntimeError as exc:
         # PySCF's engine raises RuntimeError('Nuclear gradients of ... not converged') when the SCF
         # of a step fails (pyscf/geomopt/geometric_solver.py, assert_convergence).
@@ -407,6 +430,8 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
                 f"SCF did not converge at optimization step {len(track.history) + 1}"
             ) from exc
         raise
+    finally:
+        shutil.rmtree(final_hess.parent, ignore_errors=True)
     final = np.asarray(mol_eq.atom_coords(unit="Bohr")) * BOHR_TO_ANGSTROM
     if track.energy is not None and np.abs(final - track.coords).max() < 1e-7:
         return bool(converged), track.energy, track.grad
@@ -452,6 +477,25 @@ def _geometric_state(grad: np.ndarray) -> dict[str, Any] | None:
         "hessian_cartesian_hartree_per_bohr2": hess_x.round(10).tolist(),
         "trust_angstrom": float(opt.trust),
     }
+
+
+def _preopt_hessian(spec: CalcSpec, track: _Track) -> np.ndarray | None:
+    """The final approximate Hessian of the optimization ``spec.hessian_from`` (stage 1 of a staged
+    one) from the cache, or None, with a note, when it was not kept (older records, no cache, a
+    different atom count): geomeTRIC then starts from its model Hessian."""
+    stored = None
+    if track.cache is not None and spec.hessian_from:
+        stored = track.cache.get(spec.hessian_from, "opt_hessian")
+    n = 3 * len(spec.symbols)
+    if stored is not None:
+        hess = np.asarray(stored["hessian_cartesian_hartree_per_bohr2"], dtype=float)
+        if hess.shape == (n, n) and np.isfinite(hess).all():
+            log.info("%s: geomeTRIC starts from the pre-optimization's final Hessian", spec.label)
+            track.initial_hessian = f"preopt ({spec.hessian_from[:12]})"
+            return hess
+    log.info("%s: no pre-optimization Hessian kept; geomeTRIC starts from its model Hessian", spec.label)
+    track.initial_hessian = "model (no preopt Hessian)"
+    return None
 
 
 def _xtb_initial_hessian(spec: CalcSpec, track: _Track) -> np.ndarray | None:
