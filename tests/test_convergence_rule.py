@@ -120,10 +120,11 @@ class _Killed(BaseException):
 
 
 def test_resume_carries_geometric_hessian_and_trust_radius(strict_dme, tmp_path, monkeypatch, compchem_log):
-    """A checkpoint keeps geomeTRIC's quasi-Newton Hessian (Cartesian) and trust radius; a resumed run
-    starts from them instead of a model Hessian at full trust. Measured here: killed after 5 of 9
-    gradients, the resumed run ends after 9 gradients in all (10 when it restarts from a model
-    Hessian), counting the repeated gradient at the checkpointed geometry."""
+    """A checkpoint keeps geomeTRIC's quasi-Newton Hessian (Cartesian) and trust radius, and the energy
+    and gradient at its geometry; a resumed run starts from them instead of a model Hessian at full
+    trust, and does not compute the checkpointed gradient again. Measured here: killed after 5 of 9
+    gradients, the resumed run ended after 9 gradients in all with the repeated gradient at the
+    checkpointed geometry counted (10 from a model Hessian); without the repeat, after 8."""
     _, strict = strict_dme
     cache = Cache(tmp_path)
     original = pyscf_backend._Track.step
@@ -146,5 +147,10 @@ def test_resume_carries_geometric_hessian_and_trust_radius(strict_dme, tmp_path,
     assert "resumes with its checkpointed Hessian" in compchem_log.text
     assert resumed.extra["opt_initial_hessian"] == "checkpoint"
     assert resumed.converged and resumed.extra["resumed_from_step"] == 5
-    assert len(resumed.history) <= len(strict.history) + 1
+    assert "opt step 5 taken from the checkpoint" in compchem_log.text
+    energies = [h["energy_hartree"] for h in resumed.history]
+    assert energies[:5] == pytest.approx([h["energy_hartree"] for h in strict.history[:5]], abs=1e-9)
+    assert abs(energies[5] - energies[4]) > 1e-8  # step 6 is a new geometry, not the repeat of step 5
+    assert len(resumed.history) <= len(strict.history)
     assert resumed.energy_hartree == pytest.approx(strict.energy_hartree, abs=1e-5)
+    print(f"gradients: uninterrupted {len(strict.history)}, killed at 5 and resumed {len(resumed.history)}")
