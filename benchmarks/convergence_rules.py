@@ -81,7 +81,9 @@ def meets(step: dict, c: dict[str, float], rule: str) -> bool:
     )
 
 
-def replay(runs: dict[str, dict]) -> list[dict]:
+def replay(runs: dict[str, dict], energy_hartree: float | None = None) -> list[dict]:
+    """Per optimization, where each rule stops; with ``energy_hartree`` also the ``qchem`` rule with
+    that energy-change threshold instead of the logged one (column ``qchem_e``)."""
     rows = []
     for label, run in runs.items():
         steps, c = run["steps"], run["criteria"]
@@ -89,10 +91,14 @@ def replay(runs: dict[str, dict]) -> list[dict]:
             continue
         final = steps[-1]
         row = {"optimization": label, "gradients_logged": final["gradient"]}
-        for rule in ("all", "qchem"):
-            stop = next((s for s in steps if meets(s, c, rule)), None)
-            row[f"gradients_{rule}"] = stop["gradient"] if stop else None
-            row[f"E_{rule}_minus_final_eV"] = (
+        rules = [("all", c), ("qchem", c)]
+        if energy_hartree is not None:
+            rules.append(("qchem_e", {**c, "energy": energy_hartree}))
+        for name, crit in rules:
+            rule = "all" if name == "all" else "qchem"
+            stop = next((s for s in steps if meets(s, crit, rule)), None)
+            row[f"gradients_{name}"] = stop["gradient"] if stop else None
+            row[f"E_{name}_minus_final_eV"] = (
                 round((stop["energy"] - final["energy"]) * HARTREE_TO_EV, 6) if stop else None
             )
         rows.append(row)
@@ -103,10 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("logs", nargs="+", type=Path)
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument(
+        "--energy-hartree", type=float, help="also replay the qchem rule with this energy-change threshold"
+    )
     args = parser.parse_args(argv)
     rows: dict[str, dict] = {}
     for path in args.logs:
-        for row in replay(parse(path)):
+        for row in replay(parse(path), args.energy_hartree):
             rows.setdefault(row["optimization"], row)  # a label logged twice (alias logs) counts once
     header = f"{'optimization':44s} {'logged':>6s} {'all':>4s} {'qchem':>5s} {'E(qchem)-E(final) / eV':>23s}"
     print(header)
@@ -125,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
             f"qchem ({100 * (1 - n_q / n_all):.0f}% fewer); largest |E(qchem) - E(final)| "
             f"{max(abs(r['E_qchem_minus_final_eV']) for r in done):.1e} eV"
         )
+    if args.energy_hartree is not None:
+        print(f"\nqchem rule with |Delta-E| < {args.energy_hartree:g} Ha:")
+        for r in rows.values():
+            de = r["E_qchem_e_minus_final_eV"]
+            n = r["gradients_qchem_e"] or "-"
+            print(f"{r['optimization']:44s} {n:>5} {de if de is not None else '-':>23}")
     if args.json:
         args.json.write_text(json.dumps(list(rows.values()), indent=1) + "\n")
     return 0

@@ -339,8 +339,12 @@ def optimize_job(
     spec = spec_from_build(build_path, level, task)
     cache = Cache(cache_dir) if cache_dir else None
     keep = cache is not None and log_path is not None
+    if keep:
+        # logs of interrupted runs kept under a key this spec reuses (a level loosened since)
+        keys = spec.reusable_keys()
+        log_key = next((k for k in keys if cache.unfinished_log_path(k).exists()), keys[0])
     with (
-        kept_log(cache, spec.content_hash(), log_path) if keep else contextlib.nullcontext(),
+        kept_log(cache, log_key, log_path) if keep else contextlib.nullcontext(),
         job_log(log_path) as stream,
     ):
         result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)

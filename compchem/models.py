@@ -145,6 +145,32 @@ class LevelOfTheory:
         """Rebuild a level from ``to_dict`` output (name included), as stored in records and params."""
         return cls.from_dict(data["name"], {k: v for k, v in data.items() if k != "name"})
 
+    def tighter_variants(self) -> list[LevelOfTheory]:
+        """This level with its looser-than-default optimizer settings tightened to geomeTRIC's
+        defaults, in every combination (itself first): all five criteria instead of
+        ``opt_convergence_rule``, the default energy threshold instead of a larger one, and the same
+        for the preopt level's rule. An optimization converged at any of them also meets this
+        level's criteria (``CalcSpec.reusable_keys``)."""
+        default_energy = LEVEL_DEFAULTS["opt_convergence_energy_hartree"]
+        rules = list(dict.fromkeys([self.opt_convergence_rule, None]))
+        energies = list(
+            dict.fromkeys(
+                [
+                    self.opt_convergence_energy_hartree,
+                    min(self.opt_convergence_energy_hartree, default_energy),
+                ]
+            )
+        )
+        preopts = [self.preopt]
+        if self.preopt is not None and self.preopt.opt_convergence_rule is not None:
+            preopts.append(replace(self.preopt, opt_convergence_rule=None))
+        return [
+            replace(self, opt_convergence_rule=r, opt_convergence_energy_hartree=e, preopt=p)
+            for r in rules
+            for e in energies
+            for p in preopts
+        ]
+
     def without_preopt(self) -> LevelOfTheory:
         """The same level with no pre-optimization stage."""
         return replace(self, preopt=None)
@@ -270,18 +296,17 @@ class CalcSpec:
     def reusable_keys(self) -> tuple[str, ...]:
         """Content hashes whose finished results (or checkpoints) answer this spec, own hash first.
 
-        An optimization under a looser ``opt_convergence_rule`` is answered by the same optimization
-        converged under all five criteria (which meets the looser rule too), so switching a level to
-        the looser rule keeps every result and checkpoint computed before the switch."""
+        An optimization converged under tighter criteria answers one under looser criteria: under all
+        five criteria instead of a looser ``opt_convergence_rule``, or with geomeTRIC's default energy
+        threshold instead of a looser ``opt_convergence_energy_hartree``. So loosening a level keeps
+        every result and checkpoint computed before. A single point or Hessian does not depend on the
+        optimizer's settings at all; its hash still holds the energy threshold (older records), so the
+        same variants find it."""
         keys = [self.content_hash()]
-        preopt = self.level.preopt
-        if self.task == "optimize" and (
-            self.level.opt_convergence_rule is not None
-            or (preopt is not None and preopt.opt_convergence_rule is not None)
-        ):
-            strict_preopt = replace(preopt, opt_convergence_rule=None) if preopt else None
-            strict = replace(self.level, opt_convergence_rule=None, preopt=strict_preopt)
-            keys.append(replace(self, level=strict).content_hash())
+        for level in self.level.tighter_variants():
+            key = replace(self, level=level).content_hash()
+            if key not in keys:
+                keys.append(key)
         return tuple(keys)
 
 

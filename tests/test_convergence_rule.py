@@ -8,6 +8,8 @@ geometry, was picked because its methyl torsions keep the displacement criterion
 steps after the gradient and energy criteria are met (9 vs 7 gradients, measured here).
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -69,7 +71,28 @@ def test_staged_level_reuses_results_converged_under_all_criteria():
         return LevelOfTheory.from_dict("fine", settings)
 
     loose, strict = (CalcSpec(DME_SYMBOLS, DME_START, 0, 1, staged(r), "optimize") for r in ("qchem", None))
-    assert loose.reusable_keys() == (loose.content_hash(), strict.content_hash())
+    keys = loose.reusable_keys()
+    assert keys[0] == loose.content_hash() and strict.content_hash() in keys
+    assert strict.reusable_keys() == (strict.content_hash(),)
+
+
+def test_looser_energy_threshold_reuses_results_converged_tighter():
+    """A level whose energy-change threshold is looser than geomeTRIC's default (ORCA's 5e-6 Ha)
+    reuses optimizations, checkpoints and single points computed at the default threshold; a tighter
+    one reuses nothing looser."""
+    default = CalcSpec(DME_SYMBOLS, DME_START, 0, 1, level("qchem"), "optimize")
+    loose = CalcSpec(
+        DME_SYMBOLS, DME_START, 0, 1, level("qchem", opt_convergence_energy_hartree=5e-6), "optimize"
+    )
+    tight = CalcSpec(
+        DME_SYMBOLS, DME_START, 0, 1, level("qchem", opt_convergence_energy_hartree=1e-7), "optimize"
+    )
+    assert loose.content_hash() != default.content_hash()
+    assert set(default.reusable_keys()) < set(loose.reusable_keys())
+    assert default.content_hash() not in tight.reusable_keys()
+    # a single point's hash still holds the threshold (records written before); its variants find them
+    sp_loose, sp_default = (dataclasses.replace(s, task="energy") for s in (loose, default))
+    assert sp_default.content_hash() in sp_loose.reusable_keys()
 
 
 @pytest.fixture(scope="module")

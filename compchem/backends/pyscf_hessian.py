@@ -319,10 +319,11 @@ def frequencies_cached(
 ) -> dict[str, Any]:
     """``harmonic_frequencies`` (method "auto"), stored in ``cache`` as kind ``frequencies`` under the
     content hash of the single point at this geometry (``frequency_spec``)."""
-    key = frequency_spec(spec).content_hash()
-    if cache is not None and (stored := cache.get(key, "frequencies")) is not None:
-        log.info("%s: reusing cached frequencies %s", spec.label, cache.path(key, "frequencies"))
-        return {**stored, "label": spec.label}
+    fspec = frequency_spec(spec)
+    key = fspec.content_hash()
+    if cache is not None and (found := cache.find(fspec.reusable_keys(), "frequencies")) is not None:
+        log.info("%s: reusing cached frequencies %s", spec.label, cache.path(found[0], "frequencies"))
+        return {**found[1], "label": spec.label}
     result = harmonic_frequencies(spec, resources, stream)
     if cache is not None:
         cache.put(key, "frequencies", result, overwrite=False)
