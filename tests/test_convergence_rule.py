@@ -146,8 +146,9 @@ def test_resume_carries_geometric_hessian_and_trust_radius(strict_dme, tmp_path,
     """A checkpoint keeps geomeTRIC's quasi-Newton Hessian (Cartesian) and trust radius, and the energy
     and gradient at its geometry; a resumed run starts from them instead of a model Hessian at full
     trust, and does not compute the checkpointed gradient again. Measured here: killed after 5 of 9
-    gradients, the resumed run ended after 9 gradients in all with the repeated gradient at the
-    checkpointed geometry counted (10 from a model Hessian); without the repeat, after 8."""
+    gradients, the resumed run retraces the uninterrupted one (9 gradients in all). Before, it ended
+    after 10 from a model Hessian, 9 with the checkpointed gradient repeated, and 8 on a different path
+    when the checkpointed Hessian lacked the update with the last gradient."""
     _, strict = strict_dme
     cache = Cache(tmp_path)
     original = pyscf_backend._Track.step
@@ -175,5 +176,7 @@ def test_resume_carries_geometric_hessian_and_trust_radius(strict_dme, tmp_path,
     assert energies[:5] == pytest.approx([h["energy_hartree"] for h in strict.history[:5]], abs=1e-9)
     assert abs(energies[5] - energies[4]) > 1e-8  # step 6 is a new geometry, not the repeat of step 5
     assert len(resumed.history) <= len(strict.history)
+    # with the Hessian updated at the checkpointed step, the resumed run retraces the uninterrupted one
+    assert energies == pytest.approx([h["energy_hartree"] for h in strict.history], abs=1e-6)
     assert resumed.energy_hartree == pytest.approx(strict.energy_hartree, abs=1e-5)
     print(f"gradients: uninterrupted {len(strict.history)}, killed at 5 and resumed {len(resumed.history)}")

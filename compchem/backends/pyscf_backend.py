@@ -497,11 +497,15 @@ def _geometric_state(grad: np.ndarray) -> dict[str, Any] | None:
 
     PySCF's engine hands the step callback only its own locals, so the optimizer is found up the call
     stack (``geometric.optimize.Optimizer.calcEnergyForce`` calls the engine). Its internal-coordinate
-    Hessian ``H`` is converted with the internal-coordinate gradient at this geometry
+    Hessian ``H`` is the one that took the step to this geometry: it is first updated with this
+    gradient as geomeTRIC itself would after an accepted step (``geometric.step.update_hessian``, the
+    step from ``Xprev`` to ``X``; without it a resumed run lagged one update behind and took a worse
+    first step), then converted with the internal-coordinate gradient at this geometry
     (``InternalCoordinates.calcHessCart``); a resumed geomeTRIC converts it back (``calcHess``).
     """
     try:
         from geometric.optimize import Optimizer
+        from geometric.step import update_hessian
     except ImportError:
         return None
     frame = sys._getframe(1)
@@ -515,7 +519,12 @@ def _geometric_state(grad: np.ndarray) -> dict[str, Any] | None:
         return None
     try:
         xyz = np.asarray(opt.X, dtype=float).ravel()
-        grad_q = np.asarray(opt.IC.calcGrad(xyz, np.asarray(grad, dtype=float).ravel())).ravel()
+        gradx = np.asarray(grad, dtype=float).ravel()
+        if getattr(opt, "Xprev", None) is not None and getattr(opt, "Gxprev", None) is not None:
+            hess_q = update_hessian(
+                opt.IC, hess_q, [xyz, opt.Xprev], [gradx, opt.Gxprev], opt.params, max_updates=1
+            )
+        grad_q = np.asarray(opt.IC.calcGrad(xyz, gradx)).ravel()
         hess_x = np.asarray(opt.IC.calcHessCart(xyz, grad_q, hess_q), dtype=float)
     except Exception as exc:  # geomeTRIC internals: any failure only costs the resume its Hessian
         log.debug("geomeTRIC Hessian not checkpointed: %s", exc)
