@@ -134,7 +134,8 @@ def test_kill_mid_optimization_then_resume(tmp_path):
     # same table as the uninterrupted run (optimizer tolerance: 1e-6 Ha ~ 3e-5 eV; 4-decimal rounding)
     a, b = table(ref)[0], table(run)[0]
     assert float(b["E_bind_eV"]) == pytest.approx(float(a["E_bind_eV"]), abs=5e-4)
-    assert b["donor_contacts"] == a["donor_contacts"]
+    # same donors (listed by distance: a symmetric chelate's two equal Li-O distances may swap order)
+    assert sorted(b["donor_contacts"].split("; ")) == sorted(a["donor_contacts"].split("; "))
 
 
 def test_kept_log_hands_interrupted_runs_to_the_finishing_run(tmp_path):
