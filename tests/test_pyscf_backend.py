@@ -177,3 +177,36 @@ def test_dispersion_and_implicit_solvent_options():
     assert run_pyscf(spec(solv), R).energy_hartree - gas < -0.02
     with pytest.raises(InputError, match="solvent_model and solvent_eps go together"):
         LevelOfTheory.from_dict("x", {**base, "solvent_model": "pcm"})
+
+
+def test_checkpoint_keeps_the_geometry_before_a_rejected_uphill_step(tmp_path):
+    """A step far uphill (geomeTRIC rejects it and goes back) is logged in the history, but the
+    checkpoint keeps the geometry, energy and gradient before it, so a resume does not start there."""
+    import time
+
+    import numpy as np
+
+    from compchem.backends import pyscf_backend
+
+    class FakeMol:
+        def __init__(self, coords_bohr):
+            self.coords = np.asarray(coords_bohr, dtype=float)
+
+        def atom_coords(self, unit="Bohr"):
+            return self.coords
+
+    cache = Cache(tmp_path)
+    s = spec(STO, "optimize")
+    track = pyscf_backend._Track(s, "ab" * 32, cache, time.perf_counter(), None)
+    good = np.asarray(GEOM) / pyscf_backend.BOHR_TO_ANGSTROM
+    bad = good + 0.3
+    track.step({"energy": -75.0, "gradients": np.full((4, 3), 0.01), "mol": FakeMol(good)})
+    track.step({"energy": -74.9, "gradients": np.full((4, 3), 0.2), "mol": FakeMol(bad)})  # +0.1 Ha
+    stored = cache.get("ab" * 32, "checkpoint")
+    assert [h["energy_hartree"] for h in stored["history"]] == [-75.0, -74.9]
+    assert stored["last_gradient"]["energy_hartree"] == -75.0
+    assert np.allclose(stored["coordinates_angstrom"], good * pyscf_backend.BOHR_TO_ANGSTROM)
+    # a step downhill again moves the checkpoint on
+    track.step({"energy": -75.01, "gradients": np.full((4, 3), 0.005), "mol": FakeMol(good + 0.01)})
+    stored = cache.get("ab" * 32, "checkpoint")
+    assert stored["last_gradient"]["energy_hartree"] == -75.01 and len(stored["history"]) == 3

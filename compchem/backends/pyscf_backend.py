@@ -292,6 +292,11 @@ def _scf(mf: Any, spec: CalcSpec) -> float:
     return energy
 
 
+#: A step that raises the energy by more than this (Hartree) is taken as one geomeTRIC rejects; the
+#: checkpoint then keeps the geometry before it (``_Track.step``).
+UPHILL_KEEP_HARTREE = 1e-4
+
+
 class _Track:
     """Progress of one optimization: step history, last geometry and its checkpoint."""
 
@@ -345,6 +350,20 @@ class _Track:
             }
         )
         self.t_last = now
+        if self.energy is not None and energy > self.energy + UPHILL_KEEP_HARTREE:
+            # a step this far uphill is one geomeTRIC rejects (it goes back and shrinks its trust
+            # radius): the checkpoint keeps the previous geometry, gradient and Hessian, so a resume
+            # does not start from the rejected point
+            log.info(
+                "%s: opt step %d  E=%.10f Ha  dE=%+.2e Ha  uphill: checkpoint keeps the previous geometry",
+                self.spec.label,
+                len(self.history),
+                energy,
+                energy - previous,
+            )
+            if self.cache is not None:
+                self._write_checkpoint(now)
+            return
         self.coords = np.asarray(env["mol"].atom_coords(unit="Bohr")) * BOHR_TO_ANGSTROM
         self.energy, self.grad = energy, grad
         self.optimizer_state = _geometric_state(grad)
@@ -359,22 +378,27 @@ class _Track:
             self.history[-1]["step_time_s"],
         )
         if self.cache is not None:
-            self.cache.put(
-                self.key,
-                "checkpoint",
-                {
-                    "label": self.spec.label,
-                    "symbols": list(self.spec.symbols),
-                    "coordinates_angstrom": self.coords.round(8).tolist(),
-                    "history": self.history,
-                    "last_gradient": {
-                        "energy_hartree": energy,
-                        "gradient_hartree_per_bohr": grad.tolist(),
-                    },
-                    "wall_time_s": round(self.wall_before + now - self.t0, 2),
-                    **({"optimizer": self.optimizer_state} if self.optimizer_state else {}),
+            self._write_checkpoint(now)
+
+    def _write_checkpoint(self, now: float) -> None:
+        """The step history, and the last accepted geometry with its energy, gradient and geomeTRIC state."""
+        assert self.cache is not None and self.energy is not None and self.grad is not None
+        self.cache.put(
+            self.key,
+            "checkpoint",
+            {
+                "label": self.spec.label,
+                "symbols": list(self.spec.symbols),
+                "coordinates_angstrom": self.coords.round(8).tolist(),
+                "history": self.history,
+                "last_gradient": {
+                    "energy_hartree": self.energy,
+                    "gradient_hartree_per_bohr": np.asarray(self.grad).tolist(),
                 },
-            )
+                "wall_time_s": round(self.wall_before + now - self.t0, 2),
+                **({"optimizer": self.optimizer_state} if self.optimizer_state else {}),
+            },
+        )
 
 
 def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]:
