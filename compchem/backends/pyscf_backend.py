@@ -330,7 +330,7 @@ class _Track:
         grad = np.asarray(env["gradients"])
         now = time.perf_counter()
         if getattr(env.get("g_scanner"), "replayed", False):
-            self.energy, self.grad, self.t_last = float(env["energy"]), grad, now
+            self.t_last = now  # energy and gradient are the checkpoint's, already in self.energy, self.grad
             log.info(
                 "%s: opt step %d taken from the checkpoint (E=%.10f Ha), not recomputed",
                 self.spec.label,
