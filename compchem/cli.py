@@ -223,10 +223,11 @@ def cmd_table(args: argparse.Namespace) -> int:
         for c in plan.clusters.values()
         if all(n in records for n in (plan.ion_name, *c.ligands, c.name))
     ]
-    # thermochemistry and counterpoise results next to the records (results/<level>/thermo, counterpoise)
+    # thermochemistry and counterpoise results next to the records (results/<level>/thermo or
+    # thermo_<frequencies level>, counterpoise)
     extra = {
-        kind: {p.stem: read_json(p) for p in sorted((folder.parent / kind).glob("*.json"))}
-        for kind in ("thermo", "counterpoise")
+        kind: {p.stem: read_json(p) for p in sorted((folder.parent / dirname).glob("*.json"))}
+        for kind, dirname in (("thermo", plan.thermo_dirname), ("counterpoise", "counterpoise"))
     }
     rows = binding_rows(
         records,

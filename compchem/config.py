@@ -103,6 +103,11 @@ class ExchangeDef:
     description: str = ""
 
 
+def thermo_dirname(frequencies_level: str | None) -> str:
+    """``thermo`` or ``thermo_<frequencies_level>`` (see ``Plan.thermo_dirname``)."""
+    return "thermo" if frequencies_level is None else f"thermo_{frequencies_level}"
+
+
 @dataclass
 class Plan:
     """Everything the workflow computes, validated."""
@@ -155,6 +160,18 @@ class Plan:
         if self.config.get("pose_screening") == "preopt_level" and lvl.preopt is not None:
             return lvl.preopt.name
         return None
+
+    @property
+    def frequencies_level(self) -> str | None:
+        """Name of the level the thermal corrections come from (config ``thermo.frequencies_level``);
+        None: each run level's own."""
+        return self.config.get("thermo", {}).get("frequencies_level")
+
+    @property
+    def thermo_dirname(self) -> str:
+        """Folder of the thermochemistry results under ``results/<level>/``: ``thermo`` for frequencies
+        at the run level, ``thermo_<name>`` for corrections from another level (both can coexist)."""
+        return thermo_dirname(self.frequencies_level)
 
     def base_species(self, name: str) -> str:
         """The cluster of a pose species (``Li_PDOL.pose1`` -> ``Li_PDOL``); other names unchanged."""
@@ -461,6 +478,21 @@ def build_plan(
             _check(levels[lname], elements, f"run level '{lname}'")
             if levels[lname].preopt is not None:
                 _check(levels[lname].preopt, elements, f"preopt level of '{lname}'")
+    freq_level = cfg["thermo"].get("frequencies_level")
+    if freq_level is not None:
+        if freq_level not in levels:
+            raise InputError(
+                f"thermo.frequencies_level names unknown level '{freq_level}'; defined: {sorted(levels)}"
+            )
+        if levels[freq_level].backend != "pyscf":
+            raise InputError(
+                f"thermo.frequencies_level '{freq_level}': frequencies need a PySCF level "
+                f"(backend is {levels[freq_level].backend})"
+            )
+        if check_basis:
+            from compchem.backends.pyscf_backend import check_basis as _check
+
+            _check(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")
     return Plan(
         ion["symbol"],
         ion["charge"],

@@ -546,9 +546,16 @@ def thermo_job(
     memory_mb: int = 4000,
     cache_dir: str | None = None,
     log_path: str | None = None,
+    frequencies_level: dict[str, Any] | None = None,
 ) -> None:
     """Frequencies of one optimized species (displacing and re-optimizing along imaginary modes,
-    at most ``settings['max_imaginary_tries']`` times), then ZPE, H(T) and G(T)."""
+    at most ``settings['max_imaginary_tries']`` times), then ZPE, H(T) and G(T).
+
+    With ``frequencies_level`` (a level dict, config ``thermo.frequencies_level``) the species is first
+    re-optimized at that level from its ``level`` geometry, its frequencies are computed there, and the
+    thermal corrections are added to the record's electronic energy at ``level``: the composite
+    E(level) + corrections(frequencies_level) scheme. Without it, everything is at ``level``.
+    """
     import dataclasses
 
     from compchem.backends.base import run_cached
@@ -558,12 +565,14 @@ def thermo_job(
 
     record = read_record(record_path)
     level_obj = LevelOfTheory.from_record(level)
+    freq_obj = LevelOfTheory.from_record(frequencies_level) if frequencies_level else level_obj
+    composite = frequencies_level is not None
     spec = CalcSpec(
         tuple(record.symbols),
         tuple(map(tuple, record.coordinates_angstrom)),
         record.charge,
         record.multiplicity,
-        level_obj.without_preopt(),
+        freq_obj.without_preopt(),
         "optimize",
         label=record.label,
         fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in record.fragments),
@@ -571,6 +580,18 @@ def thermo_job(
     resources = Resources(threads=threads, memory_mb=memory_mb)
     cache = Cache(cache_dir) if cache_dir else None
     with job_log(log_path) as stream:
+        if composite and len(record.symbols) > 1:
+            # the record is a stationary point at `level`, not at the frequencies level: relax it there
+            log.info("%s: re-optimizing at %s for its frequencies", record.label, freq_obj.describe())
+            relaxed = run_cached(spec, resources, cache, stream)
+            if not relaxed.converged:
+                raise InputError(
+                    f"{record.label}: the optimization at the frequencies level {freq_obj.name} did not "
+                    f"converge in {relaxed.n_opt_steps} steps; raise its opt_maxsteps"
+                )
+            spec = dataclasses.replace(
+                spec, coordinates_angstrom=tuple(map(tuple, relaxed.coordinates_angstrom))
+            )
         if len(record.symbols) == 1:
             minimum: dict[str, Any] = {
                 "energy_hartree": record.energy_hartree,
@@ -589,11 +610,13 @@ def thermo_job(
                 cache=cache,
                 stream=stream,
             )
+        # composite: the electronic energy is the record's; only the corrections come from freq_obj
+        electronic_hartree = record.energy_hartree if composite else minimum["energy_hartree"]
         thermo = thermochemistry(
             record.symbols,
             minimum["coordinates_angstrom"],
             minimum["frequencies"]["frequencies_cm1"],
-            minimum["energy_hartree"],
+            electronic_hartree,
             multiplicity=record.multiplicity,
             temperature_k=settings["temperature_k"],
             pressure_atm=settings["pressure_atm"],
@@ -616,7 +639,13 @@ def thermo_job(
         out_path,
         {
             "label": record.label,
+            "level": level_obj.name,
+            # the level of the frequencies, thermal corrections and the geometries below
+            "frequencies_level": freq_obj.name,
+            "frequencies_level_settings": freq_obj.to_dict(),
+            "composite": composite,
             "energy_hartree": minimum["energy_hartree"],
+            "electronic_energy_hartree": electronic_hartree,
             "is_minimum": minimum["is_minimum"],
             "n_imaginary": minimum["n_imaginary"],
             "coordinates_angstrom": minimum["coordinates_angstrom"],

@@ -107,3 +107,47 @@ def test_level_consistency_ignores_unset_optional_settings():
     recs["water"] = rec("water", -76.3, level={**LEVEL, "dispersion": None, "name": "other"})
     rows = binding_rows(recs, [{"name": "Li_w2", "ligands": ["water", "water"]}], "Li_ion")
     assert rows[0]["E_bind_hartree"] == pytest.approx(-7.2 - 2 * 76.3 + 160.0)
+
+
+def thermo_file(energy, zpe, h_corr, g_corr, freq_level=None):
+    """A thermo JSON as thermo_job writes it (values made up; the arithmetic is what is tested)."""
+    out = {
+        "is_minimum": True,
+        "thermo": {
+            "energy_hartree": energy,
+            "zpe_hartree": zpe,
+            "enthalpy_hartree": energy + h_corr,
+            "gibbs_hartree": energy + g_corr,
+            "temperature_k": 298.15,
+            "standard_state": "1atm",
+        },
+    }
+    if freq_level:
+        out.update(
+            composite=True,
+            frequencies_level=freq_level,
+            frequencies_level_settings={**LEVEL, "name": freq_level},
+        )
+    return out
+
+
+def test_thermo_columns_and_frequencies_level(tmp_path):
+    thermo = {
+        "Li_ion": thermo_file(-7.2, 0.0, 0.0014, -0.016, "f"),
+        "water": thermo_file(-76.3, 0.021, 0.025, 0.004, "f"),
+        "Li_w2": thermo_file(-160.0, 0.046, 0.055, 0.012, "f"),
+    }
+    cluster = [{"name": "Li_w2", "ligands": ["water", "water"]}]
+    row = binding_rows(records(), cluster, "Li_ion", thermo=thermo)[0]
+    # binding = reactants - complex: ZPE 2*0.021 - 0.046 = -0.004 Ha on top of E_bind 0.2 Ha
+    assert row["E_bind_ZPE_eV"] == pytest.approx(0.196 * HARTREE_TO_EV, abs=1e-4)
+    assert row["dG_bind_eV"] == pytest.approx((0.2 - 0.016 + 0.008 - 0.012) * HARTREE_TO_EV, abs=1e-4)
+    assert row["frequencies_level"] == "f" and row["thermo_temperature_K"] == 298.15
+    write_tables([row], "t", records(), tmp_path / "b.csv", tmp_path / "b.md", tmp_path / "b.json")
+    md = (tmp_path / "b.md").read_text()
+    assert "Thermochemistry of Li_w2: harmonic frequencies at level 'f', T = 298.15 K" in md
+    assert "| cluster | E_bind_eV | BSSE_eV |" in md
+    # corrections from two different levels in one binding energy are refused
+    thermo["water"] = thermo_file(-76.3, 0.021, 0.025, 0.004)
+    with pytest.raises(InputError, match="different frequency levels"):
+        binding_rows(records(), cluster, "Li_ion", thermo=thermo)

@@ -20,6 +20,13 @@ def base(tmp_path, **over):
     return cfg
 
 
+def test_thermo_folder_follows_the_frequencies_level(tmp_path):
+    assert build_plan(base(tmp_path)).thermo_dirname == "thermo"
+    levels = {"t": {"basis": "sto-3g"}, "f": {"basis": "sto-3g", "density_fitting": False}}
+    plan = build_plan(base(tmp_path, levels=levels, thermo={"frequencies_level": "f"}))
+    assert plan.frequencies_level == "f" and plan.thermo_dirname == "thermo_f"
+
+
 def test_default_config_is_valid(root):
     plan = load_plan(root / "workflow" / "config" / "config.yaml", [root])
     assert plan.species() == ["Li_ion", "imidazole", "PDOL1", "Li_Im", "Li_PDOL", "Li_PDOL2", "Li_PDOL_Im2"]
@@ -135,6 +142,21 @@ def test_dft_poses_per_cluster(root, tmp_path):
         (
             {"clusters": [{"name": "Li_w.pose1", "ligands": ["water"]}]},
             "species name 'Li_w.pose1' ends in '.pose<number>'",
+        ),
+        ({"thermo": {"frequencies_level": "nope"}}, "thermo.frequencies_level names unknown level 'nope'"),
+        (
+            {
+                "levels": {"t": {"basis": "sto-3g"}, "g": {"basis": "sto-3g", "backend": "gaussian"}},
+                "thermo": {"frequencies_level": "g"},
+            },
+            "thermo.frequencies_level 'g': frequencies need a PySCF level (backend is gaussian)",
+        ),
+        (
+            {
+                "levels": {"t": {"basis": "sto-3g"}, "f": {"basis": {"H": "sto-3g", "O": "sto-3g"}}},
+                "thermo": {"frequencies_level": "f"},
+            },
+            "level 'f': no basis given for element Li",
         ),
     ],
 )

@@ -220,6 +220,57 @@ def test_zpe_and_free_energy_of_association(species):
     assert rx["delta_entropy_hartree_per_k"] < 0
 
 
+def _oh_distance(coords) -> float:
+    c = np.asarray(coords)
+    return float(np.linalg.norm(c[1] - c[0]))
+
+
+def test_thermal_corrections_from_another_level(species, cache, quiet, tmp_path):
+    """Composite thermochemistry (config thermo.frequencies_level): H2O optimized at B3LYP/3-21G keeps its
+    3-21G electronic energy, and takes its ZPE/H/G corrections from a B3LYP/STO-3G re-optimization and
+    Hessian, the same corrections as an all-STO-3G calculation of H2O (same minimum, same frequencies)."""
+    from compchem.jobs import thermo_job
+    from compchem.records import read_json, write_record
+
+    water = species["water"]
+    write_record(tmp_path / "H2O.json", water)
+    settings = {
+        "temperature_k": 298.15,
+        "pressure_atm": 1.0,
+        "qrrho": False,
+        "standard_state": "1atm",
+        "max_imaginary_tries": 1,
+    }
+    out = tmp_path / "H2O.thermo.json"
+    thermo_job(
+        str(tmp_path / "H2O.json"),
+        L321.to_dict(),
+        settings,
+        str(out),
+        cache_dir=str(cache.root),
+        frequencies_level=STO.to_dict(),
+    )
+    got = read_json(out)
+    # all-STO-3G reference: the same water optimized and its frequencies computed at STO-3G
+    ref_opt = run_cached(_spec(["O", "H", "H"], LI_H2O[1:], 0, STO, "optimize", "H2O"), R, cache, quiet)
+    ref_freq = frequencies_cached(_at(ref_opt, STO), R, cache, quiet)
+    ref = thermochemistry(
+        ref_opt.symbols, ref_opt.coordinates_angstrom, ref_freq["frequencies_cm1"], ref_opt.energy_hartree
+    )
+    assert got["composite"] and got["frequencies_level"] == "b3lyp-sto" and got["level"] == "b3lyp-321g"
+    assert got["electronic_energy_hartree"] == got["thermo"]["energy_hartree"] == water.energy_hartree
+    # the frequencies belong to the STO-3G minimum, not to the 3-21G geometry of the record
+    assert abs(_oh_distance(got["coordinates_angstrom"]) - _oh_distance(ref_opt.coordinates_angstrom)) < 2e-3
+    assert abs(_oh_distance(got["coordinates_angstrom"]) - _oh_distance(water.coordinates_angstrom)) > 0.01
+    np.testing.assert_allclose(got["frequencies"]["frequencies_cm1"], ref_freq["frequencies_cm1"], atol=5.0)
+    assert got["thermo"]["zpe_hartree"] == pytest.approx(ref.zpe_hartree, rel=2e-3)
+    corrections = ("thermal_correction_enthalpy_hartree", "thermal_correction_gibbs_hartree")
+    for key in corrections:
+        assert got["thermo"][key] == pytest.approx(getattr(ref, key), rel=2e-3)
+    h_corr = got["thermo"]["enthalpy_hartree"] - water.energy_hartree
+    assert h_corr == pytest.approx(got["thermo"]["thermal_correction_enthalpy_hartree"], abs=1e-10)
+
+
 def test_ensure_minimum_keeps_a_minimum(species, cache, quiet):
     def must_not_optimize(spec):
         raise AssertionError("a minimum must not be re-optimized")

@@ -217,3 +217,23 @@ def test_thermo_and_counterpoise_columns(tmp_path, data_dir):
     assert f"dG_bind_eV {row['dG_bind_eV']}" in cli.stdout and f"BSSE_eV {row['BSSE_eV']}" in cli.stdout
     thermo = json.loads((tmp_path / "results/tiny/thermo/Li_water.json").read_text())
     assert thermo["n_imaginary"] == 0 and len(thermo["frequencies"]["frequencies_cm1"]) == 6
+    # composite: thermal corrections from another level (here the same functional/basis on a finer
+    # grid), added to the run level's electronic energies, in their own folder next to thermo/
+    cfg["levels"]["tiny_g3"] = {**cfg["levels"]["tiny"], "grid_level": 3}
+    cfg["thermo"]["frequencies_level"] = "tiny_g3"
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(cfg))
+    proc = run(["--cores", "2", "--configfile", "t.yaml"], tmp_path)
+    counts = job_counts(proc.stdout + proc.stderr)
+    assert counts["thermo"] == 3 and "optimize" not in counts
+    composite = json.loads((tmp_path / "results/tiny/thermo_tiny_g3/Li_water.json").read_text())
+    assert composite["composite"] and composite["frequencies_level"] == "tiny_g3"
+    record = json.loads((tmp_path / "results/tiny/records/Li_water.json").read_text())
+    assert composite["electronic_energy_hartree"] == record["energy_hartree"]  # the run level's
+    assert json.loads((tmp_path / "results/tiny/thermo/Li_water.json").read_text()) == thermo  # kept
+    row2 = read_csv(tmp_path / "results/tiny/binding_energies.csv")[0]
+    assert row2["frequencies_level"] == "tiny_g3" and row2["E_bind_eV"] == row["E_bind_eV"]
+    assert float(row2["E_bind_ZPE_eV"]) == pytest.approx(zpe, abs=0.02)
+    assert (
+        "harmonic frequencies at level 'tiny_g3'"
+        in (tmp_path / "results/tiny/binding_energies.md").read_text()
+    )

@@ -54,6 +54,9 @@ COLUMNS = [
     "dH_bind_eV",
     "dG_bind_eV",
     "all_minima",
+    "frequencies_level",
+    "thermo_temperature_K",
+    "thermo_standard_state",
     "E_int_frozen_eV",
     "BSSE_eV",
     "E_int_CP_eV",
@@ -108,6 +111,16 @@ def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], clust
     for t in (*species, cluster):
         if t not in thermo:
             return {}
+    # files written before frequencies_level existed were always at the run level
+    freq_levels = {
+        level_key(thermo[n]["frequencies_level_settings"]) if thermo[n].get("composite") else "run level"
+        for n in (*species, cluster)
+    }
+    if len(freq_levels) != 1:
+        raise InputError(
+            f"cluster '{cluster}': thermochemistry of its species comes from different frequency levels; "
+            "rerun the thermo jobs with one thermo.frequencies_level"
+        )
     zpe = hartree_to_ev(
         sum(thermo[n]["thermo"]["energy_hartree"] + thermo[n]["thermo"]["zpe_hartree"] for n in species)
         - thermo[cluster]["thermo"]["energy_hartree"]
@@ -118,6 +131,9 @@ def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], clust
         "dH_bind_eV": round(binding("enthalpy_hartree"), 4),
         "dG_bind_eV": round(binding("gibbs_hartree"), 4),
         "all_minima": all(thermo[n]["is_minimum"] for n in (*species, cluster)),
+        "frequencies_level": thermo[cluster].get("frequencies_level"),
+        "thermo_temperature_K": thermo[cluster]["thermo"]["temperature_k"],
+        "thermo_standard_state": thermo[cluster]["thermo"]["standard_state"],
     }
 
 
@@ -277,6 +293,47 @@ def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return buf.getvalue()
 
 
+#: columns of the Markdown table of the optional analyses (counterpoise, frequencies)
+ANALYSIS_MD_COLUMNS = [
+    "cluster",
+    "E_bind_eV",
+    "BSSE_eV",
+    "E_bind_CP_eV",
+    "E_deformation_eV",
+    "E_bind_ZPE_eV",
+    "dH_bind_eV",
+    "dG_bind_eV",
+    "all_minima",
+]
+
+
+def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Markdown section with the counterpoise and thermochemistry columns of the rows that have any."""
+    filled = [r for r in rows if any(r[c] is not None for c in ANALYSIS_MD_COLUMNS[2:])]
+    if not filled:
+        return []
+    lines = [
+        "",
+        "Counterpoise, deformation and thermochemistry (positive = bound; empty = not computed):",
+        "",
+    ]
+    conditions: dict[tuple[Any, ...], list[str]] = {}
+    for r in filled:
+        if r["dG_bind_eV"] is not None:
+            key = (r["frequencies_level"], r["thermo_temperature_K"], r["thermo_standard_state"])
+            conditions.setdefault(key, []).append(r["cluster"])
+    for (freq_level, temperature, state), names in conditions.items():
+        where = f"level '{freq_level}'" if freq_level else "the table's level"
+        lines += [
+            f"Thermochemistry of {', '.join(names)}: harmonic frequencies at {where}, "
+            f"T = {temperature} K, standard state {state}.",
+            "",
+        ]
+    lines += ["| " + " | ".join(ANALYSIS_MD_COLUMNS) + " |", "|" + "---|" * len(ANALYSIS_MD_COLUMNS)]
+    lines += ["| " + " | ".join(_fmt(r[c]) for c in ANALYSIS_MD_COLUMNS) + " |" for r in filled]
+    return lines
+
+
 def write_tables(
     rows: list[dict[str, Any]],
     level_name: str,
@@ -327,6 +384,7 @@ def write_tables(
     ]
     for row in rows:
         lines.append("| " + " | ".join(_fmt(row[c]) for c in md_cols) + " |")
+    lines += _analysis_lines(rows)
     if exchanges:
         lines += [
             "",

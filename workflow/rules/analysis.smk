@@ -7,7 +7,7 @@ rule binding_table:
             f"{RESULTS}/{{{{level}}}}/records/{{species}}.json", species=PLAN.species()
         ),
         thermo=expand(
-            f"{RESULTS}/{{{{level}}}}/thermo/{{species}}.json",
+            f"{RESULTS}/{{{{level}}}}/{THERMO_DIR}/{{species}}.json",
             species=PLAN.species() if THERMO["frequencies"] else [],
         ),
         counterpoise=expand(

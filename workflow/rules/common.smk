@@ -32,6 +32,8 @@ CLUSTERS = "|".join(re.escape(c) for c in PLAN.clusters) or "(?!x)x"
 SCREENED_LEVELS = "|".join(re.escape(n) for n in PLAN.levels if PLAN.screening_level(n)) or "(?!x)x"
 UNSCREENED_LEVELS = "|".join(re.escape(n) for n in PLAN.levels if not PLAN.screening_level(n)) or "(?!x)x"
 THERMO = PLAN.config["thermo"]
+# results/<level>/thermo (frequencies at the run level) or thermo_<name> (thermo.frequencies_level)
+THERMO_DIR = PLAN.thermo_dirname
 GAUSSIAN_LEVELS = levels_regex("gaussian")
 
 

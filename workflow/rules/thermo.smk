@@ -7,15 +7,18 @@ rule thermo:
     input:
         record=f"{RESULTS}/{{level}}/records/{{species}}.json",
     output:
-        json=f"{RESULTS}/{{level}}/thermo/{{species}}.json",
+        json=f"{RESULTS}/{{level}}/{THERMO_DIR}/{{species}}.json",
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
+        frequencies_level=as_json(
+            PLAN.levels[PLAN.frequencies_level].to_dict() if PLAN.frequencies_level else None
+        ),
         settings=lambda wc: as_json(THERMO),
         cache=CACHE,
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.thermo.log",
+        f"{RESULTS}/{{level}}/logs/{{species}}.{THERMO_DIR}.log",
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/{{species}}.thermo.tsv"
+        f"{RESULTS}/{{level}}/benchmarks/{{species}}.{THERMO_DIR}.tsv"
     threads: 8
     resources:
         mem_mb=dft_mem_mb,

@@ -13,6 +13,7 @@ thermo_job(
     record_path=snakemake.input.record,  # noqa: F821
     level=json.loads(snakemake.params.level),  # noqa: F821
     settings=json.loads(snakemake.params.settings),  # noqa: F821
+    frequencies_level=json.loads(snakemake.params.frequencies_level),  # noqa: F821
     out_path=snakemake.output.json,  # noqa: F821
     threads=snakemake.threads,  # noqa: F821
     memory_mb=snakemake.resources.mem_mb,  # noqa: F821
