@@ -498,7 +498,7 @@ def binding_table_job(
             counterpoise=counterpoise,
             poses=poses,
         )
-        ex_rows = exchange_rows(records, exchanges or [])
+        ex_rows = exchange_rows(records, exchanges or [], thermo)
         write_tables(rows, level_name, records, csv_path, md_path, json_path, ex_rows, exchange_csv_path)
         log.info("wrote %d binding rows to %s and %d exchange rows", len(rows), csv_path, len(ex_rows))
 

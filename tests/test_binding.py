@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from compchem.analysis.binding import binding_energy_hartree, binding_rows, write_tables
+from compchem.analysis.binding import binding_energy_hartree, binding_rows, exchange_rows, write_tables
 from compchem.errors import InputError
 from compchem.models import CalcResult
 from compchem.units import HARTREE_TO_EV
@@ -147,6 +147,21 @@ def test_thermo_columns_and_frequencies_level(tmp_path):
     md = (tmp_path / "b.md").read_text()
     assert "Thermochemistry of Li_w2: harmonic frequencies at level 'f', T = 298.15 K" in md
     assert "| cluster | E_bind_eV | BSSE_eV |" in md
+    # the exchange Li_w2 -> Li_w + water, with its thermochemistry: products - reactants
+    recs = {**records(), "Li_w": rec("Li_w", -83.55)}
+    thermo["Li_w"] = thermo_file(-83.55, 0.024, 0.03, 0.0, "f")
+    ex = exchange_rows(recs, [{"name": "x", "reactants": ["Li_w2"], "products": ["Li_w", "water"]}], thermo)[
+        0
+    ]
+    assert ex["dG_exchange_eV"] == pytest.approx((0.15 + 0.0 + 0.004 - 0.012) * HARTREE_TO_EV, abs=1e-4)
+    assert ex["dE_ZPE_exchange_eV"] == pytest.approx((0.15 + 0.024 + 0.021 - 0.046) * HARTREE_TO_EV, abs=1e-4)
+    assert ex["frequencies_level"] == "f"
+    assert (
+        exchange_rows(recs, [{"name": "x", "reactants": ["Li_w2"], "products": ["Li_w", "water"]}])[0][
+            "dG_exchange_eV"
+        ]
+        is None
+    )
     # corrections from two different levels in one binding energy are refused
     thermo["water"] = thermo_file(-76.3, 0.021, 0.025, 0.004)
     with pytest.raises(InputError, match="different frequency levels"):

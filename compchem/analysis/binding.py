@@ -102,34 +102,47 @@ def _level_consistent(records: list[CalcResult], cluster: str) -> None:
         )
 
 
-def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], cluster: str) -> dict[str, Any]:
-    """Binding (positive = bound) from ZPE-corrected energies, H(T) and G(T) of every species."""
-
-    def binding(key: str) -> float:
-        return hartree_to_ev(sum(thermo[n]["thermo"][key] for n in species) - thermo[cluster]["thermo"][key])
-
-    for t in (*species, cluster):
-        if t not in thermo:
-            return {}
+def _thermo_delta(
+    thermo: dict[str, dict[str, Any]], reactants: list[str], products: list[str], where: str
+) -> dict[str, float] | None:
+    """Σ products − Σ reactants of the ZPE-corrected energy, H(T) and G(T) (Hartree); None unless every
+    species has its thermochemistry, all from one frequency level."""
+    names = [*reactants, *products]
+    if any(n not in thermo for n in names):
+        return None
     # files written before frequencies_level existed were always at the run level
     freq_levels = {
         level_key(thermo[n]["frequencies_level_settings"]) if thermo[n].get("composite") else "run level"
-        for n in (*species, cluster)
+        for n in names
     }
     if len(freq_levels) != 1:
         raise InputError(
-            f"cluster '{cluster}': thermochemistry of its species comes from different frequency levels; "
+            f"{where}: thermochemistry of its species comes from different frequency levels; "
             "rerun the thermo jobs with one thermo.frequencies_level"
         )
-    zpe = hartree_to_ev(
-        sum(thermo[n]["thermo"]["energy_hartree"] + thermo[n]["thermo"]["zpe_hartree"] for n in species)
-        - thermo[cluster]["thermo"]["energy_hartree"]
-        - thermo[cluster]["thermo"]["zpe_hartree"]
-    )
+
+    def delta(value) -> float:
+        return sum(value(thermo[n]["thermo"]) for n in products) - sum(
+            value(thermo[n]["thermo"]) for n in reactants
+        )
+
     return {
-        "E_bind_ZPE_eV": round(zpe, 4),
-        "dH_bind_eV": round(binding("enthalpy_hartree"), 4),
-        "dG_bind_eV": round(binding("gibbs_hartree"), 4),
+        "zpe_corrected_energy_hartree": delta(lambda t: t["energy_hartree"] + t["zpe_hartree"]),
+        "enthalpy_hartree": delta(lambda t: t["enthalpy_hartree"]),
+        "gibbs_hartree": delta(lambda t: t["gibbs_hartree"]),
+    }
+
+
+def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], cluster: str) -> dict[str, Any]:
+    """Binding (positive = bound) from ZPE-corrected energies, H(T) and G(T) of every species."""
+    # binding = Σ E(fragments) − E(cluster): the dissociation cluster -> fragments
+    d = _thermo_delta(thermo, [cluster], species, f"cluster '{cluster}'")
+    if d is None:
+        return {}
+    return {
+        "E_bind_ZPE_eV": round(hartree_to_ev(d["zpe_corrected_energy_hartree"]), 4),
+        "dH_bind_eV": round(hartree_to_ev(d["enthalpy_hartree"]), 4),
+        "dG_bind_eV": round(hartree_to_ev(d["gibbs_hartree"]), 4),
         "all_minima": all(thermo[n]["is_minimum"] for n in (*species, cluster)),
         "frequencies_level": thermo[cluster].get("frequencies_level"),
         "thermo_temperature_K": thermo[cluster]["thermo"]["temperature_k"],
@@ -227,8 +240,13 @@ EXCHANGE_DEFINITION = (
 )
 
 
-def exchange_rows(records: dict[str, CalcResult], exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Ligand-exchange reaction energies, e.g. Li⁺(PDOL)2 + 2 Im → Li⁺(PDOL)(Im)2 + PDOL."""
+def exchange_rows(
+    records: dict[str, CalcResult],
+    exchanges: list[dict[str, Any]],
+    thermo: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Ligand-exchange reaction energies, e.g. Li⁺(PDOL)2 + 2 Im → Li⁺(PDOL)(Im)2 + PDOL; with ``thermo``
+    (species -> thermo JSON) also ZPE-corrected, ΔH(T) and ΔG(T) where every species has them."""
     rows = []
     for ex in exchanges:
         sides = {"reactants": ex["reactants"], "products": ex["products"]}
@@ -253,10 +271,23 @@ def exchange_rows(records: dict[str, CalcResult], exchanges: list[dict[str, Any]
                 "dE_exchange_eV": round(hartree_to_ev(e_h), 4),
                 "dE_exchange_kcal_per_mol": round(hartree_to_kcal_per_mol(e_h), 2),
                 "dE_exchange_hartree": e_h,
+                **_exchange_thermo_columns(thermo or {}, ex),
                 "description": ex.get("description", ""),
             }
         )
     return rows
+
+
+def _exchange_thermo_columns(thermo: dict[str, dict[str, Any]], ex: dict[str, Any]) -> dict[str, Any]:
+    d = _thermo_delta(thermo, list(ex["reactants"]), list(ex["products"]), f"exchange '{ex['name']}'")
+    if d is None:
+        return dict.fromkeys(EXCHANGE_COLUMNS[EXCHANGE_COLUMNS.index("dE_ZPE_exchange_eV") : -1])
+    return {
+        "dE_ZPE_exchange_eV": round(hartree_to_ev(d["zpe_corrected_energy_hartree"]), 4),
+        "dH_exchange_eV": round(hartree_to_ev(d["enthalpy_hartree"]), 4),
+        "dG_exchange_eV": round(hartree_to_ev(d["gibbs_hartree"]), 4),
+        "frequencies_level": thermo[ex["products"][0]].get("frequencies_level"),
+    }
 
 
 def _medium(level: dict[str, Any]) -> str:
@@ -280,6 +311,11 @@ EXCHANGE_COLUMNS = [
     "dE_exchange_eV",
     "dE_exchange_kcal_per_mol",
     "dE_exchange_hartree",
+    # filled when every species has its thermochemistry (thermo.frequencies)
+    "dE_ZPE_exchange_eV",
+    "dH_exchange_eV",
+    "dG_exchange_eV",
+    "frequencies_level",
     "description",
 ]
 
@@ -392,12 +428,15 @@ def write_tables(
             "",
             f"Definition: {EXCHANGE_DEFINITION}.",
             "",
-            "| reaction | equation | dE_exchange_eV | dE_exchange_kcal_per_mol |",
-            "|---|---|---|---|",
+            "| reaction | equation | dE_exchange_eV | dE_exchange_kcal_per_mol | dE_ZPE_exchange_eV "
+            "| dH_exchange_eV | dG_exchange_eV |",
+            "|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {x['reaction']} | {x['equation']} | {x['dE_exchange_eV']:.3f} | "
-            f"{x['dE_exchange_kcal_per_mol']:.1f} |"
+            f"{x['dE_exchange_kcal_per_mol']:.1f} | "
+            + " | ".join(_fmt(x.get(c)) for c in ("dE_ZPE_exchange_eV", "dH_exchange_eV", "dG_exchange_eV"))
+            + " |"
             for x in exchanges
         ]
     lines += [
