@@ -523,7 +523,9 @@ def plots_job(
         plot_binding(table["rows"], level.describe(), bar_paths)
         for (name, members), path in zip((series or {}).items(), series_paths or [], strict=True):
             plot_series(table["rows"], name, [(int(n), c) for n, c in members], path)
-        write_text_atomic(summary_path, summary_html(table["level"], records, table["rows"]))
+        write_text_atomic(
+            summary_path, summary_html(table["level"], records, table["rows"], table.get("exchanges"))
+        )
         log.info("wrote %s and %s", bar_paths, summary_path)
 
 

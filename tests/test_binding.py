@@ -156,6 +156,12 @@ def test_thermo_columns_and_frequencies_level(tmp_path):
     assert ex["dG_exchange_eV"] == pytest.approx((0.15 + 0.0 + 0.004 - 0.012) * HARTREE_TO_EV, abs=1e-4)
     assert ex["dE_ZPE_exchange_eV"] == pytest.approx((0.15 + 0.024 + 0.021 - 0.046) * HARTREE_TO_EV, abs=1e-4)
     assert ex["frequencies_level"] == "f"
+    # the run summary page (report) shows both tables
+    from compchem.report.plots import summary_html
+
+    page = summary_html("t", records(), [row], [ex])
+    assert "<h2>Ligand exchange</h2>" in page and f"<td>{ex['dG_exchange_eV']:.3f}</td>" in page
+    assert f"<td>{row['dG_bind_eV']:.3f}</td>" in page and "<td>f</td>" in page
     assert (
         exchange_rows(recs, [{"name": "x", "reactants": ["Li_w2"], "products": ["Li_w", "water"]}])[0][
             "dG_exchange_eV"

@@ -83,8 +83,32 @@ def render_cluster(record: CalcResult, path: str | Path, title: str = "") -> Non
     plt.close(fig)
 
 
-def summary_html(level_name: str, records: dict[str, CalcResult], rows: list[dict[str, Any]]) -> str:
-    """Self-contained HTML page: level of theory, software versions, per-species wall time and steps."""
+def _html_table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
+    """Rows as an HTML table of ``columns`` (empty cells for values not computed)."""
+    esc = html.escape
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return ""
+        return f"{value:.3f}" if isinstance(value, float) else esc(str(value))
+
+    parts = ["<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in columns) + "</tr>"]
+    parts += ["<tr>" + "".join(f"<td>{cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows]
+    parts.append("</table>")
+    return parts
+
+
+def summary_html(
+    level_name: str,
+    records: dict[str, CalcResult],
+    rows: list[dict[str, Any]],
+    exchanges: list[dict[str, Any]] | None = None,
+) -> str:
+    """Self-contained HTML page: level of theory, software versions, per-species wall time and steps,
+    the binding table (with the counterpoise and thermochemistry columns where computed) and the
+    ligand-exchange table."""
+    from compchem.analysis.binding import ANALYSIS_MD_COLUMNS, EXCHANGE_DEFINITION
+
     any_rec = next(iter(records.values()))
     level = any_rec.level
     software = {k: v for r in records.values() for k, v in r.software.items()}
@@ -119,6 +143,18 @@ def summary_html(level_name: str, records: dict[str, CalcResult], rows: list[dic
             f"<td>{esc(r['Li_X_distances_angstrom'])}</td></tr>"
         )
     parts.append("</table>")
+    analysed = [r for r in rows if any(r.get(c) is not None for c in ANALYSIS_MD_COLUMNS[2:])]
+    if analysed:
+        parts.append("<h2>Counterpoise, deformation and thermochemistry (eV, positive = bound)</h2>")
+        parts += _html_table(
+            analysed,
+            [*ANALYSIS_MD_COLUMNS, "frequencies_level", "thermo_temperature_K", "thermo_standard_state"],
+        )
+    if exchanges:
+        parts.append(f"<h2>Ligand exchange</h2><p>{esc(EXCHANGE_DEFINITION)}.</p>")
+        columns = ["reaction", "equation", "dE_exchange_eV", "dE_exchange_kcal_per_mol"]
+        columns += ["dE_ZPE_exchange_eV", "dH_exchange_eV", "dG_exchange_eV", "frequencies_level"]
+        parts += _html_table(exchanges, columns)
     return "<html><body>" + "".join(parts) + "</body></html>\n"
 
 
