@@ -21,10 +21,27 @@ from typing import Any
 DEFAULT_CONFIG = Path("workflow/config/config.yaml")
 
 
-def _plan(args: argparse.Namespace) -> Any:
-    from compchem.config import load_plan
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` merged into ``base`` recursively (mappings merge, other values replace), as Snakemake
+    merges several ``--configfile``s."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (
+            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
+    return out
 
-    return load_plan(args.config, [Path.cwd(), Path(args.config).resolve().parents[2]])
+
+def _plan(args: argparse.Namespace) -> Any:
+    import yaml
+
+    from compchem.config import build_plan
+
+    config: dict[str, Any] = {}
+    for path in (args.config, *(args.overlay or [])):
+        with open(path) as handle:
+            config = _merge(config, yaml.safe_load(handle) or {})
+    return build_plan(config, [Path.cwd(), Path(args.config).resolve().parents[2]])
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -281,6 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="compchem", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="workflow config (YAML)")
+    parser.add_argument(
+        "--overlay",
+        action="append",
+        metavar="YAML",
+        help="config merged on top of --config, as a second snakemake --configfile (repeatable), "
+        "e.g. workflow/config/thermo_svp.yaml",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("validate", help="check a config").set_defaults(func=cmd_validate)
     p = sub.add_parser("estimate", help="cost of a config")

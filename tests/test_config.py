@@ -245,3 +245,19 @@ def test_cli_estimate_counts_dft_poses(root, capsys):
     # three poses cost three optimizations
     per_grad = float(rows["Li_PDOL"][4])
     assert float(rows["Li_PDOL"][6]) == pytest.approx(3 * 10 * per_grad / 3600, abs=0.01)
+
+
+def test_cli_overlay_merges_like_a_second_configfile(root):
+    """`compchem --config config.yaml --overlay thermo_svp.yaml`: the overlay's thermo and level are added,
+    everything else comes from the base config."""
+    import argparse
+
+    from compchem.cli import _plan
+
+    config = root / "workflow" / "config"
+    plan = _plan(
+        argparse.Namespace(config=str(config / "config.yaml"), overlay=[str(config / "thermo_svp.yaml")])
+    )
+    assert plan.thermo_dirname == "thermo_freq_svp" and plan.levels["freq_svp"].basis == "def2-SVP"
+    assert plan.config["thermo"]["counterpoise"] and len(plan.clusters) == 4 and plan.run_levels == ["paper"]
+    assert plan.levels["paper"].preopt.name == "paper_preopt"  # the base's levels are kept
