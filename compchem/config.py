@@ -23,7 +23,7 @@ from compchem.build.oligomers import oligomer_smiles
 from compchem.chem import POSE_NAME, check_charge_multiplicity, check_safe_name
 from compchem.errors import InputError, ParseError
 from compchem.io.xyz import parse_xyz
-from compchem.models import LevelOfTheory
+from compchem.models import XTB_METHODS, LevelOfTheory, xtb_level
 
 SHEET_COLUMNS = ("name", "smiles", "charge", "description")
 #: Optional columns: multiplicity (default 1) and geometry, a curated starting structure (.xyz, path
@@ -166,6 +166,15 @@ class Plan:
         """Name of the level the thermal corrections come from (config ``thermo.frequencies_level``);
         None: each run level's own."""
         return self.config.get("thermo", {}).get("frequencies_level")
+
+    def frequencies_level_settings(self) -> dict[str, Any] | None:
+        """The level dict of ``thermo.frequencies_level`` for the thermo jobs (None: the run level)."""
+        name = self.frequencies_level
+        if name is None:
+            return None
+        if name in XTB_METHODS:
+            return xtb_level(name)
+        return self.levels[name].to_dict()
 
     @property
     def thermo_dirname(self) -> str:
@@ -479,10 +488,11 @@ def build_plan(
             if levels[lname].preopt is not None:
                 _check(levels[lname].preopt, elements, f"preopt level of '{lname}'")
     freq_level = cfg["thermo"].get("frequencies_level")
-    if freq_level is not None:
+    if freq_level is not None and freq_level not in XTB_METHODS:
         if freq_level not in levels:
             raise InputError(
-                f"thermo.frequencies_level names unknown level '{freq_level}'; defined: {sorted(levels)}"
+                f"thermo.frequencies_level names unknown level '{freq_level}'; defined: {sorted(levels)}, "
+                f"or one of {list(XTB_METHODS)}"
             )
         if levels[freq_level].backend != "pyscf":
             raise InputError(

@@ -553,13 +553,15 @@ def thermo_job(
     """Frequencies of one optimized species (displacing and re-optimizing along imaginary modes,
     at most ``settings['max_imaginary_tries']`` times), then ZPE, H(T) and G(T).
 
-    With ``frequencies_level`` (a level dict, config ``thermo.frequencies_level``) the species is first
-    re-optimized at that level from its ``level`` geometry, its frequencies are computed there, and the
-    thermal corrections are added to the record's electronic energy at ``level``: the composite
-    E(level) + corrections(frequencies_level) scheme. Without it, everything is at ``level``.
+    With ``frequencies_level`` (a level dict, config ``thermo.frequencies_level``; ``backend: xtb`` for
+    GFN-xTB through tblite) the species is first re-optimized at that level from its ``level`` geometry,
+    its frequencies are computed there, and the thermal corrections are added to the record's electronic
+    energy at ``level``: the composite E(level) + corrections(frequencies_level) scheme. Without it,
+    everything is at ``level``.
     """
     import dataclasses
 
+    from compchem.backends import xtb
     from compchem.backends.base import run_cached
     from compchem.backends.pyscf_hessian import ensure_minimum
     from compchem.records import read_record
@@ -567,28 +569,44 @@ def thermo_job(
 
     record = read_record(record_path)
     level_obj = LevelOfTheory.from_record(level)
-    freq_obj = LevelOfTheory.from_record(frequencies_level) if frequencies_level else level_obj
     composite = frequencies_level is not None
+    resources = Resources(threads=threads, memory_mb=memory_mb)
+    cache = Cache(cache_dir) if cache_dir else None
+    if composite and frequencies_level.get("backend") == "xtb":
+        method = frequencies_level["method"]
+        freq_name, freq_settings, spec_level = method, dict(frequencies_level), level_obj
+        freq_calls: dict[str, Any] = {
+            "frequencies": lambda s: xtb.xtb_frequencies(s, method),
+            "single_point": lambda s: xtb.xtb_energy(s, method),
+        }
+    else:
+        freq_obj = LevelOfTheory.from_record(frequencies_level) if composite else level_obj
+        freq_name, freq_settings, spec_level = freq_obj.name, freq_obj.to_dict(), freq_obj
+        freq_calls = {}
     spec = CalcSpec(
         tuple(record.symbols),
         tuple(map(tuple, record.coordinates_angstrom)),
         record.charge,
         record.multiplicity,
-        freq_obj.without_preopt(),
+        spec_level.without_preopt(),
         "optimize",
         label=record.label,
         fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in record.fragments),
     )
-    resources = Resources(threads=threads, memory_mb=memory_mb)
-    cache = Cache(cache_dir) if cache_dir else None
+
+    def optimize(s: CalcSpec) -> CalcResult:
+        if freq_calls:
+            return xtb.xtb_optimize(s, freq_name)
+        return run_cached(s, resources, cache, stream)
+
     with job_log(log_path) as stream:
         if composite and len(record.symbols) > 1:
             # the record is a stationary point at `level`, not at the frequencies level: relax it there
-            log.info("%s: re-optimizing at %s for its frequencies", record.label, freq_obj.describe())
-            relaxed = run_cached(spec, resources, cache, stream)
+            log.info("%s: re-optimizing at %s for its frequencies", record.label, freq_name)
+            relaxed = optimize(spec)
             if not relaxed.converged:
                 raise InputError(
-                    f"{record.label}: the optimization at the frequencies level {freq_obj.name} did not "
+                    f"{record.label}: the optimization at the frequencies level {freq_name} did not "
                     f"converge in {relaxed.n_opt_steps} steps; raise its opt_maxsteps"
                 )
             spec = dataclasses.replace(
@@ -607,12 +625,14 @@ def thermo_job(
             minimum, history = ensure_minimum(
                 spec,
                 resources,
-                lambda s: run_cached(s, resources, cache, stream),
+                optimize,
                 max_tries=settings["max_imaginary_tries"],
                 cache=cache,
                 stream=stream,
+                **freq_calls,
             )
-        # composite: the electronic energy is the record's; only the corrections come from freq_obj
+        # composite: the electronic energy is the record's; only the corrections come from the
+        # frequencies level
         electronic_hartree = record.energy_hartree if composite else minimum["energy_hartree"]
         thermo = thermochemistry(
             record.symbols,
@@ -643,8 +663,8 @@ def thermo_job(
             "label": record.label,
             "level": level_obj.name,
             # the level of the frequencies, thermal corrections and the geometries below
-            "frequencies_level": freq_obj.name,
-            "frequencies_level_settings": freq_obj.to_dict(),
+            "frequencies_level": freq_name,
+            "frequencies_level_settings": freq_settings,
             "composite": composite,
             "energy_hartree": minimum["energy_hartree"],
             "electronic_energy_hartree": electronic_hartree,

@@ -51,6 +51,16 @@ LEVEL_DEFAULTS: dict[str, Any] = {
 #: is reused whichever initial Hessian computed it.
 PATH_ONLY_KEYS: frozenset[str] = frozenset({"opt_initial_hessian"})
 OPT_INITIAL_HESSIANS: tuple[str, ...] = ("xtb", "preopt")
+#: tblite methods accepted as config ``thermo.frequencies_level`` besides level names
+XTB_METHODS: tuple[str, ...] = ("GFN2-xTB", "GFN1-xTB")
+
+
+def xtb_level(method: str) -> dict[str, Any]:
+    """The level dict of an xTB frequency level (tblite; what thermo JSONs record as their
+    ``frequencies_level_settings``)."""
+    return {"name": method, "backend": "xtb", "method": method, "accuracy": 0.01}
+
+
 #: Values of ``opt_convergence_rule`` besides None (all five criteria). Each is implied by meeting all
 #: five criteria, so a result converged under None also satisfies it (``CalcSpec.reusable_keys``).
 OPT_CONVERGENCE_RULES: tuple[str, ...] = ("qchem",)

@@ -334,3 +334,59 @@ def test_planar_ammonia_becomes_pyramidal(cache, quiet):
     )
     assert _pyramid_height(c) > 0.2 and 98 < hnh < 112 and barrier > 0
     assert result["optimization"]["converged"]
+
+
+def _thermo_at_xtb(record: CalcResult, tmp_path, max_tries: int = 1) -> dict:
+    """thermo_job on ``record`` with GFN2-xTB as the frequencies level (thermo.frequencies_level)."""
+    from compchem.jobs import thermo_job
+    from compchem.models import xtb_level
+    from compchem.records import read_json, write_record
+
+    path = tmp_path / f"{record.label}.json"
+    write_record(path, record)
+    settings = {
+        "temperature_k": 298.15,
+        "pressure_atm": 1.0,
+        "qrrho": False,
+        "standard_state": "1atm",
+        "max_imaginary_tries": max_tries,
+    }
+    out = tmp_path / f"{record.label}.thermo.json"
+    thermo_job(str(path), record.level, settings, str(out), frequencies_level=xtb_level("GFN2-xTB"))
+    return read_json(out)
+
+
+def test_thermal_corrections_from_gfn2_xtb(species, tmp_path):
+    """Composite with GFN2-xTB frequencies (Grimme's E(DFT) + G_RRHO(xTB) scheme): the B3LYP/3-21G
+    energies stay, the corrections come from tblite Hessians at the xTB minima. Reference: the ZPE of
+    H2O is 13.2 kcal/mol = 0.0210 Ha (NIST CCCBDB, from the experimental fundamentals); GFN2-xTB lands
+    within 10 % of it."""
+    got = {k: _thermo_at_xtb(species[k], tmp_path) for k in ("li", "water", "complex")}
+    for t in got.values():
+        assert t["composite"] and t["frequencies_level"] == "GFN2-xTB" and t["is_minimum"]
+    assert got["water"]["electronic_energy_hartree"] == species["water"].energy_hartree
+    assert len(got["water"]["frequencies"]["frequencies_cm1"]) == 3
+    assert len(got["complex"]["frequencies"]["frequencies_cm1"]) == 6
+    assert got["water"]["thermo"]["zpe_hartree"] == pytest.approx(0.0210, rel=0.10)
+    assert got["water"]["frequencies"]["hessian_method"] == "finite-difference (GFN2-xTB, tblite)"
+    # association Li+ + H2O -> Li+(H2O): D0 < De and dG above dH (binding weaker in free energy)
+    th = {k: t["thermo"] for k, t in got.items()}
+    d_e = th["li"]["energy_hartree"] + th["water"]["energy_hartree"] - th["complex"]["energy_hartree"]
+    d_zpe = th["li"]["zpe_hartree"] + th["water"]["zpe_hartree"] - th["complex"]["zpe_hartree"]
+    d_h = th["li"]["enthalpy_hartree"] + th["water"]["enthalpy_hartree"] - th["complex"]["enthalpy_hartree"]
+    d_g = th["li"]["gibbs_hartree"] + th["water"]["gibbs_hartree"] - th["complex"]["gibbs_hartree"]
+    assert d_zpe < 0 and d_g < d_h < d_e + 0.01
+
+
+def test_xtb_frequency_level_turns_planar_ammonia_pyramidal(cache, quiet, tmp_path):
+    """The imaginary-mode loop with xTB plugged in: planar NH3 (a B3LYP/STO-3G record at the D3h
+    saddle point) stays planar in the xTB re-optimization (no out-of-plane gradient), has one imaginary
+    umbrella mode there, and is displaced along it and re-optimized to the pyramidal minimum."""
+    planar = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (-0.5, 0.8660254, 0.0), (-0.5, -0.8660254, 0.0)]
+    saddle = run_cached(_spec(["N", "H", "H", "H"], planar, 0, STO, "optimize", "NH3"), R, cache, quiet)
+    got = _thermo_at_xtb(saddle, tmp_path, max_tries=2)
+    history = got["imaginary_mode_history"]
+    assert len(history) == 1 and history[0]["imaginary_frequency_cm1"] < -100
+    assert got["is_minimum"] and got["n_imaginary"] == 0
+    assert _pyramid_height(got["coordinates_angstrom"]) > 0.2  # NH3 is ~0.38 Å high (CCCBDB geometry)
+    assert got["electronic_energy_hartree"] == saddle.energy_hartree

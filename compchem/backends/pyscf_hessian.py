@@ -338,6 +338,8 @@ def ensure_minimum(
     displacement_angstrom: float = 0.1,
     cache: Cache | None = None,
     stream: IO[str] | None = None,
+    frequencies: Callable[[CalcSpec], dict[str, Any]] | None = None,
+    single_point: Callable[[CalcSpec], float] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Make sure an optimized structure is a minimum: displace along an imaginary mode and re-optimize.
 
@@ -365,6 +367,10 @@ def ensure_minimum(
         Stores frequencies and single points.
     stream : file, optional
         PySCF's output.
+    frequencies, single_point : callable, optional
+        ``CalcSpec -> frequencies dict`` and ``CalcSpec -> energy (Hartree)`` at a spec's geometry; by
+        default PySCF at ``spec``'s level (``frequencies_cached``, ``run_cached``). Another method plugs in
+        here (GFN-xTB: ``compchem.backends.xtb``).
 
     Returns
     -------
@@ -380,8 +386,20 @@ def ensure_minimum(
 
     if max_tries < 0 or displacement_angstrom <= 0:
         raise InputError("ensure_minimum needs max_tries >= 0 and displacement_angstrom > 0")
+    if frequencies is None:
+
+        def frequencies(s: CalcSpec) -> dict[str, Any]:
+            return frequencies_cached(s, resources, cache, stream)
+
+    if single_point is None:
+
+        def single_point(s: CalcSpec) -> float:
+            return run_cached(
+                dataclasses.replace(frequency_spec(s), label=s.label), resources, cache, stream
+            ).energy_hartree
+
     current = spec
-    freq = frequencies_cached(current, resources, cache, stream)
+    freq = frequencies(current)
     initial_lowest = min(freq["frequencies_cm1"], default=None)
     history: list[dict[str, Any]] = []
     last_opt: CalcResult | None = None
@@ -401,11 +419,11 @@ def ensure_minimum(
         for sign in (1, -1):
             displaced = coords0 + sign * displacement_angstrom * vec
             sp = dataclasses.replace(
-                frequency_spec(current),
+                current,
                 coordinates_angstrom=tuple(map(tuple, displaced.tolist())),
                 label=f"{spec.label}.displaced{tries}{'+' if sign > 0 else '-'}",
             )
-            energies[sign] = run_cached(sp, resources, cache, stream).energy_hartree
+            energies[sign] = single_point(sp)
         sign = 1 if energies[1] <= energies[-1] + SIGN_TIE_HARTREE else -1
         start = coords0 + sign * displacement_angstrom * vec
         log.warning(
@@ -430,7 +448,7 @@ def ensure_minimum(
             spec, coordinates_angstrom=tuple(map(tuple, np.asarray(last_opt.coordinates_angstrom).tolist()))
         )
         energy_before = freq["energy_hartree"]
-        freq = frequencies_cached(current, resources, cache, stream)
+        freq = frequencies(current)
         history.append(
             {
                 "try": tries,

@@ -1,17 +1,20 @@
-"""GFN2-xTB through tblite's ASE calculator: pre-optimization (ASE's BFGS) and a finite-difference
-Cartesian Hessian (the initial Hessian of a DFT geometry optimization)."""
+"""GFN2-xTB through tblite's ASE calculator: pre-optimization (ASE's BFGS), a finite-difference
+Cartesian Hessian (the initial Hessian of a DFT geometry optimization), and xTB as the frequency level of
+a composite thermochemistry (DFT electronic energies + xTB ZPE/H/G corrections)."""
 
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ase import Atoms
 from ase.optimize import BFGS
 
 from compchem.errors import BackendUnavailableError
+from compchem.models import CalcResult, CalcSpec, xtb_level
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE
 
 log = logging.getLogger(__name__)
@@ -109,3 +112,114 @@ def cartesian_hessian(
         time.perf_counter() - t0,
     )
     return hess
+
+
+# --- GFN-xTB as the frequency level of a composite thermochemistry (config thermo.frequencies_level) ---
+
+#: BFGS force threshold of the re-optimization before an xTB Hessian (eV/Å; about 1e-5 Ha/bohr): far
+#: tighter than the pose search's 0.05, so that soft modes are not polluted by a residual gradient
+FREQ_FMAX_EV_PER_ANGSTROM: float = 5e-4
+
+
+def _calculator(method: str, charge: int, multiplicity: int) -> Any:
+    try:
+        from tblite.ase import TBLite
+    except ImportError as exc:  # pragma: no cover - tblite is a dependency
+        raise BackendUnavailableError(f"tblite is not installed: {exc}") from exc
+    return TBLite(method=method, charge=charge, multiplicity=multiplicity, accuracy=0.01, verbosity=0)
+
+
+def _software() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {"tblite": version("tblite"), "ase": version("ase")}
+
+
+def xtb_energy(spec: CalcSpec, method: str) -> float:
+    """Single-point xTB energy (Hartree) at ``spec``'s geometry (its level is ignored)."""
+    atoms = Atoms(symbols=list(spec.symbols), positions=np.asarray(spec.coordinates_angstrom, dtype=float))
+    atoms.calc = _calculator(method, spec.charge, spec.multiplicity)
+    return float(atoms.get_potential_energy() * EV_TO_HARTREE)
+
+
+def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResult:
+    """Tight BFGS minimization with xTB from ``spec``'s geometry, as a CalcResult (program tblite)."""
+    t0 = time.perf_counter()
+    atoms = Atoms(symbols=list(spec.symbols), positions=np.asarray(spec.coordinates_angstrom, dtype=float))
+    atoms.calc = _calculator(method, spec.charge, spec.multiplicity)
+    opt = BFGS(atoms, logfile=None, maxstep=0.1)
+    converged = bool(opt.run(fmax=FREQ_FMAX_EV_PER_ANGSTROM, steps=max_steps)) if len(atoms) > 1 else True
+    energy = float(atoms.get_potential_energy() * EV_TO_HARTREE)
+    fmax = float(np.abs(atoms.get_forces()).max()) if len(atoms) > 1 else 0.0
+    log.info(
+        "%s: %s minimization, %d BFGS steps, E=%.10f Ha, max force %.1e eV/Å, converged %s, %.1f s",
+        spec.label,
+        method,
+        opt.nsteps,
+        energy,
+        fmax,
+        converged,
+        time.perf_counter() - t0,
+    )
+    return CalcResult(
+        label=spec.label,
+        task="optimize",
+        program="tblite",
+        program_version=_software()["tblite"],
+        spec_hash="",
+        level=xtb_level(method),
+        charge=spec.charge,
+        multiplicity=spec.multiplicity,
+        symbols=list(spec.symbols),
+        coordinates_angstrom=atoms.get_positions().tolist(),
+        energy_hartree=energy,
+        converged=converged,
+        n_opt_steps=int(opt.nsteps),
+        gradient_max_hartree_per_bohr=fmax * EV_TO_HARTREE * BOHR_TO_ANGSTROM,
+        wall_time_s=round(time.perf_counter() - t0, 2),
+        software=_software(),
+    )
+
+
+def xtb_frequencies(spec: CalcSpec, method: str) -> dict[str, Any]:
+    """Harmonic frequencies from the finite-difference xTB Hessian at ``spec``'s geometry, in the layout
+    of ``pyscf_hessian.harmonic_frequencies`` (the keys ``ensure_minimum`` and ``thermo_job`` read)."""
+    from compchem.backends.pyscf_hessian import IMAGINARY_THRESHOLD_CM1, harmonic_analysis
+
+    t0 = time.perf_counter()
+    natm = len(spec.symbols)
+    coords = np.asarray(spec.coordinates_angstrom, dtype=float)
+    if natm == 1:
+        hess = np.zeros((3, 3))
+    else:
+        hess = cartesian_hessian(spec.symbols, coords, spec.charge, spec.multiplicity, method)
+    # (3N, 3N) -> PySCF's (natm, natm, 3, 3)
+    analysis = harmonic_analysis(spec.symbols, coords, hess.reshape(natm, 3, natm, 3).transpose(0, 2, 1, 3))
+    freqs = analysis["frequencies_cm1"]
+    n_imag = sum(1 for f in freqs if f < IMAGINARY_THRESHOLD_CM1)
+    log.info(
+        "%s: %s Hessian, %d frequencies, lowest %s cm-1, %d imaginary",
+        spec.label,
+        method,
+        len(freqs),
+        f"{min(freqs):.1f}" if freqs else "-",
+        n_imag,
+    )
+    return {
+        "label": spec.label,
+        "level": xtb_level(method),
+        "symbols": list(spec.symbols),
+        "coordinates_angstrom": coords.tolist(),
+        "charge": spec.charge,
+        "multiplicity": spec.multiplicity,
+        "energy_hartree": xtb_energy(spec, method),
+        "frequencies_cm1": freqs,
+        "normal_modes_cartesian": analysis["normal_modes_cartesian"],
+        "reduced_masses_amu": analysis["reduced_masses_amu"],
+        "masses_amu": analysis["masses"].tolist(),
+        "n_imaginary": n_imag,
+        "imaginary_threshold_cm1": IMAGINARY_THRESHOLD_CM1,
+        "hessian_method": f"finite-difference ({method}, tblite)",
+        "wall_time_s": round(time.perf_counter() - t0, 2),
+        "software": _software(),
+    }

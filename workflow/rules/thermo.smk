@@ -10,9 +10,7 @@ rule thermo:
         json=f"{RESULTS}/{{level}}/{THERMO_DIR}/{{species}}.json",
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
-        frequencies_level=as_json(
-            PLAN.levels[PLAN.frequencies_level].to_dict() if PLAN.frequencies_level else None
-        ),
+        frequencies_level=as_json(PLAN.frequencies_level_settings()),
         settings=lambda wc: as_json(THERMO),
         cache=CACHE,
     log:
