@@ -605,9 +605,10 @@ def thermo_job(
             log.info("%s: re-optimizing at %s for its frequencies", record.label, freq_name)
             relaxed = optimize(spec)
             if not relaxed.converged:
+                hint = "" if freq_calls else "; raise its opt_maxsteps"
                 raise InputError(
                     f"{record.label}: the optimization at the frequencies level {freq_name} did not "
-                    f"converge in {relaxed.n_opt_steps} steps; raise its opt_maxsteps"
+                    f"converge in {relaxed.n_opt_steps} steps{hint}"
                 )
             spec = dataclasses.replace(
                 spec, coordinates_angstrom=tuple(map(tuple, relaxed.coordinates_angstrom))
@@ -666,6 +667,7 @@ def thermo_job(
             "frequencies_level": freq_name,
             "frequencies_level_settings": freq_settings,
             "composite": composite,
+            # at the frequencies level's minimum (composite: not the energy the corrections go on)
             "energy_hartree": minimum["energy_hartree"],
             "electronic_energy_hartree": electronic_hartree,
             "is_minimum": minimum["is_minimum"],
