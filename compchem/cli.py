@@ -209,7 +209,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 def cmd_table(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from compchem.analysis.binding import binding_rows
+    from compchem.analysis.binding import binding_rows, exchange_rows
     from compchem.analysis.poses import format_poses, summarize_poses
     from compchem.chem import POSE_NAME
     from compchem.records import read_json, read_record
@@ -282,6 +282,14 @@ def cmd_table(args: argparse.Namespace) -> int:
     missing = [c.name for c in plan.clusters.values() if c.name not in {r["cluster"] for r in rows}]
     if missing:
         print(f"(no complete set of records yet for: {', '.join(missing)})")
+    exchanges = [
+        {"name": x.name, "reactants": list(x.reactants), "products": list(x.products)}
+        for x in plan.exchanges.values()
+        if all(n in records for n in (*x.reactants, *x.products))
+    ]
+    for x in exchange_rows(records, exchanges, extra["thermo"]):
+        dg = "" if x["dG_exchange_eV"] is None else f", dG_exchange_eV {x['dG_exchange_eV']}"
+        print(f"exchange {x['reaction']}: {x['equation']}: dE_exchange_eV {x['dE_exchange_eV']}{dg}")
     return 0
 
 

@@ -172,3 +172,39 @@ def test_thermo_columns_and_frequencies_level(tmp_path):
     thermo["water"] = thermo_file(-76.3, 0.021, 0.025, 0.004)
     with pytest.raises(InputError, match="different frequency levels"):
         binding_rows(records(), cluster, "Li_ion", thermo=thermo)
+
+
+def test_cli_table_prints_exchanges_of_finished_records(tmp_path, capsys):
+    """`compchem table` on hand-made records: binding rows and the exchange reaction once all of its
+    species have records (energies as in test_exchange_reaction_energy: +0.15 Ha = +4.0817 eV)."""
+    import yaml
+
+    from compchem.cli import main
+    from compchem.records import write_record
+
+    sheet = tmp_path / "ligands.tsv"
+    sheet.write_text("name\tsmiles\tcharge\tdescription\nwater\tO\t0\tw\n")
+    config = {
+        "ligand_sheet": str(sheet),
+        "clusters": [
+            {"name": "Li_w", "ligands": ["water"]},
+            {"name": "Li_w2", "ligands": ["water", "water"]},
+        ],
+        "exchanges": [{"name": "x", "reactants": ["Li_w2"], "products": ["Li_w", "water"]}],
+        "levels": {"t": {"basis": "sto-3g"}},
+        "run_levels": ["t"],
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    folder = tmp_path / "results" / "t" / "records"
+    li_w = rec(
+        "Li_w",
+        -83.55,
+        ("Li", "O", "H", "H"),
+        ((0, 0, 0), (0, 0, 1.9), (0, 0.8, 2.5), (0, -0.8, 2.5)),
+        [{"name": "Li", "atom_indices": [0]}, {"name": "water", "atom_indices": [1, 2, 3]}],
+    )
+    for name, record in {**records(), "Li_w": li_w}.items():
+        write_record(folder / f"{name}.json", record)
+    assert main(["--config", str(tmp_path / "c.yaml"), "table", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "exchange x: Li_w2 -> Li_w + water: dE_exchange_eV 4.0817" in out
