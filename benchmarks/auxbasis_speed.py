@@ -16,7 +16,7 @@ import time
 from pyscf import lib
 
 from compchem.backends.pyscf_backend import build_mole, make_scf
-from compchem.models import CalcSpec, LevelOfTheory
+from compchem.models import LevelOfTheory
 from compchem.records import read_record
 
 AUXBASES = (None, "def2-universal-jkfit")
@@ -28,15 +28,7 @@ def measure(path: str) -> dict[str, dict[str, float]]:
     out = {}
     for aux in AUXBASES:
         level = dataclasses.replace(base, auxbasis=aux)
-        spec = CalcSpec(
-            tuple(rec.symbols),
-            tuple(map(tuple, rec.coordinates_angstrom)),
-            rec.charge,
-            rec.multiplicity,
-            level,
-            "energy",
-            label=rec.label,
-        )
+        spec = rec.spec_at(level, "energy")
         mol = build_mole(spec, verbose=0)
         t0 = time.perf_counter()
         mf = make_scf(mol, level)

@@ -19,7 +19,7 @@ import time
 from pyscf import lib
 
 from compchem.backends.pyscf_backend import build_mole, make_scf
-from compchem.models import CalcSpec, LevelOfTheory
+from compchem.models import LevelOfTheory
 from compchem.records import read_record
 
 TIMER = re.compile(r"CPU time for (.*?)\s+[\d.]+ sec, wall time\s+([\d.]+) sec")
@@ -38,15 +38,7 @@ def main() -> None:
     level = LevelOfTheory.from_record(rec.level).without_preopt()
     if args.grid_level is not None:
         level = dataclasses.replace(level, grid_level=args.grid_level)
-    spec = CalcSpec(
-        tuple(rec.symbols),
-        tuple(map(tuple, rec.coordinates_angstrom)),
-        rec.charge,
-        rec.multiplicity,
-        level,
-        "energy",
-        label=rec.label,
-    )
+    spec = rec.spec_at(level, "energy")
     with tempfile.TemporaryFile("w+") as out:
         mol = build_mole(spec, stream=out, verbose=5)
         t0 = time.perf_counter()

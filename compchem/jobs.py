@@ -583,16 +583,7 @@ def thermo_job(
         freq_obj = LevelOfTheory.from_record(frequencies_level) if composite else level_obj
         freq_name, freq_settings, spec_level = freq_obj.name, freq_obj.to_dict(), freq_obj
         freq_calls = {}
-    spec = CalcSpec(
-        tuple(record.symbols),
-        tuple(map(tuple, record.coordinates_angstrom)),
-        record.charge,
-        record.multiplicity,
-        spec_level.without_preopt(),
-        "optimize",
-        label=record.label,
-        fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in record.fragments),
-    )
+    spec = record.spec_at(spec_level.without_preopt(), "optimize")
 
     def optimize(s: CalcSpec) -> CalcResult:
         if freq_calls:

@@ -353,6 +353,20 @@ class CalcResult:
         """JSON-ready mapping."""
         return asdict(self)
 
+    def spec_at(self, level: LevelOfTheory, task: str) -> CalcSpec:
+        """A new calculation of this result's structure (geometry, charge, multiplicity, label and
+        fragments) at ``level``, task ``task``."""
+        return CalcSpec(
+            tuple(self.symbols),
+            tuple(map(tuple, self.coordinates_angstrom)),
+            self.charge,
+            self.multiplicity,
+            level,
+            task,
+            label=self.label,
+            fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in self.fragments),
+        )
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CalcResult:
         """Rebuild from a record mapping; unknown keys from newer records are kept in ``extra``."""

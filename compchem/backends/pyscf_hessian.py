@@ -195,6 +195,25 @@ def harmonic_analysis(
     }
 
 
+def frequency_fields(spec: CalcSpec, energy_hartree: float, analysis: dict[str, Any]) -> dict[str, Any]:
+    """The structure, energy and ``harmonic_analysis`` results as every frequency dict carries them
+    (PySCF's here, xTB's in ``compchem.backends.xtb``), with the imaginary modes counted."""
+    freqs = analysis["frequencies_cm1"]
+    return {
+        "symbols": list(spec.symbols),
+        "coordinates_angstrom": [list(map(float, r)) for r in spec.coordinates_angstrom],
+        "charge": spec.charge,
+        "multiplicity": spec.multiplicity,
+        "energy_hartree": energy_hartree,
+        "frequencies_cm1": freqs,
+        "normal_modes_cartesian": analysis["normal_modes_cartesian"],
+        "reduced_masses_amu": analysis["reduced_masses_amu"],
+        "masses_amu": analysis["masses"].tolist(),
+        "n_imaginary": sum(1 for f in freqs if f < IMAGINARY_THRESHOLD_CM1),
+        "imaginary_threshold_cm1": IMAGINARY_THRESHOLD_CM1,
+    }
+
+
 def harmonic_frequencies(
     spec: CalcSpec,
     resources: Resources,
@@ -272,9 +291,9 @@ def harmonic_frequencies(
     if used == "finite-difference":
         hessian, n_grad = _fd_hessian(mf, fd_step_bohr)
     analysis = harmonic_analysis(spec.symbols, spec.coordinates_angstrom, hessian)
-    freqs = analysis["frequencies_cm1"]
+    fields = frequency_fields(spec, energy, analysis)
+    freqs, n_imag = fields["frequencies_cm1"], fields["n_imaginary"]
     wall = time.perf_counter() - t0
-    n_imag = sum(1 for f in freqs if f < IMAGINARY_THRESHOLD_CM1)
     log.info(
         "%s: %s Hessian, %d frequencies, lowest %s cm-1, %d imaginary (< %g cm-1), %.1f s",
         spec.label,
@@ -289,17 +308,7 @@ def harmonic_frequencies(
         "label": spec.label,
         "spec_hash": fspec.content_hash(),
         "level": fspec.level.to_dict(),
-        "symbols": list(spec.symbols),
-        "coordinates_angstrom": [list(map(float, r)) for r in spec.coordinates_angstrom],
-        "charge": spec.charge,
-        "multiplicity": spec.multiplicity,
-        "energy_hartree": energy,
-        "frequencies_cm1": freqs,
-        "normal_modes_cartesian": analysis["normal_modes_cartesian"],
-        "reduced_masses_amu": analysis["reduced_masses_amu"],
-        "masses_amu": analysis["masses"].tolist(),
-        "n_imaginary": n_imag,
-        "imaginary_threshold_cm1": IMAGINARY_THRESHOLD_CM1,
+        **fields,
         "hessian_method": used,
         "fd_step_bohr": fd_step_bohr if used == "finite-difference" else None,
         "n_gradient_evaluations": n_grad,

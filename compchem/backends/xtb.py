@@ -184,7 +184,7 @@ def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResu
 def xtb_frequencies(spec: CalcSpec, method: str) -> dict[str, Any]:
     """Harmonic frequencies from the finite-difference xTB Hessian at ``spec``'s geometry, in the layout
     of ``pyscf_hessian.harmonic_frequencies`` (the keys ``ensure_minimum`` and ``thermo_job`` read)."""
-    from compchem.backends.pyscf_hessian import IMAGINARY_THRESHOLD_CM1, harmonic_analysis
+    from compchem.backends.pyscf_hessian import frequency_fields, harmonic_analysis
 
     t0 = time.perf_counter()
     natm = len(spec.symbols)
@@ -195,8 +195,8 @@ def xtb_frequencies(spec: CalcSpec, method: str) -> dict[str, Any]:
         hess = cartesian_hessian(spec.symbols, coords, spec.charge, spec.multiplicity, method)
     # (3N, 3N) -> PySCF's (natm, natm, 3, 3)
     analysis = harmonic_analysis(spec.symbols, coords, hess.reshape(natm, 3, natm, 3).transpose(0, 2, 1, 3))
-    freqs = analysis["frequencies_cm1"]
-    n_imag = sum(1 for f in freqs if f < IMAGINARY_THRESHOLD_CM1)
+    fields = frequency_fields(spec, xtb_energy(spec, method), analysis)
+    freqs, n_imag = fields["frequencies_cm1"], fields["n_imaginary"]
     log.info(
         "%s: %s Hessian, %d frequencies, lowest %s cm-1, %d imaginary",
         spec.label,
@@ -208,17 +208,7 @@ def xtb_frequencies(spec: CalcSpec, method: str) -> dict[str, Any]:
     return {
         "label": spec.label,
         "level": xtb_level(method),
-        "symbols": list(spec.symbols),
-        "coordinates_angstrom": coords.tolist(),
-        "charge": spec.charge,
-        "multiplicity": spec.multiplicity,
-        "energy_hartree": xtb_energy(spec, method),
-        "frequencies_cm1": freqs,
-        "normal_modes_cartesian": analysis["normal_modes_cartesian"],
-        "reduced_masses_amu": analysis["reduced_masses_amu"],
-        "masses_amu": analysis["masses"].tolist(),
-        "n_imaginary": n_imag,
-        "imaginary_threshold_cm1": IMAGINARY_THRESHOLD_CM1,
+        **fields,
         "hessian_method": f"finite-difference ({method}, tblite)",
         "wall_time_s": round(time.perf_counter() - t0, 2),
         "software": _software(),
