@@ -343,9 +343,14 @@ ANALYSIS_MD_COLUMNS = [
 ]
 
 
+def analysed_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with any counterpoise or thermochemistry value (the columns after E_bind_eV)."""
+    return [r for r in rows if any(r.get(c) is not None for c in ANALYSIS_MD_COLUMNS[2:])]
+
+
 def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
     """Markdown section with the counterpoise and thermochemistry columns of the rows that have any."""
-    filled = [r for r in rows if any(r[c] is not None for c in ANALYSIS_MD_COLUMNS[2:])]
+    filled = analysed_rows(rows)
     if not filled:
         return []
     lines = [

@@ -403,9 +403,7 @@ def ensure_minimum(
     if single_point is None:
 
         def single_point(s: CalcSpec) -> float:
-            return run_cached(
-                dataclasses.replace(frequency_spec(s), label=s.label), resources, cache, stream
-            ).energy_hartree
+            return run_cached(frequency_spec(s), resources, cache, stream).energy_hartree
 
     current = spec
     freq = frequencies(current)

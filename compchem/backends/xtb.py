@@ -20,6 +20,19 @@ from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE
 log = logging.getLogger(__name__)
 
 
+#: tblite's own SCC accuracy (the pose search uses it; Hessians and frequency levels use 0.01)
+TBLITE_DEFAULT_ACCURACY: float = 1.0
+
+
+def _calculator(method: str, charge: int, multiplicity: int, accuracy: float) -> Any:
+    """tblite's ASE calculator (BackendUnavailableError when tblite is missing)."""
+    try:
+        from tblite.ase import TBLite
+    except ImportError as exc:  # pragma: no cover - tblite is a dependency
+        raise BackendUnavailableError(f"tblite is not installed: {exc}") from exc
+    return TBLite(method=method, charge=charge, multiplicity=multiplicity, accuracy=accuracy, verbosity=0)
+
+
 @dataclass(frozen=True)
 class PreoptResult:
     """Outcome of one cheap pre-optimization."""
@@ -47,15 +60,10 @@ def preoptimize(
     coords = np.asarray(coordinates_angstrom, dtype=float)
     if method.lower() == "none":
         return PreoptResult(coords.copy(), float("nan"), 0, True, "none")
-    try:
-        from tblite.ase import TBLite
-    except ImportError as exc:  # pragma: no cover - tblite is a dependency
-        raise BackendUnavailableError(f"tblite is not installed: {exc}") from exc
     atoms = Atoms(symbols=symbols, positions=coords)
+    atoms.calc = _calculator(method, charge, multiplicity, accuracy=TBLITE_DEFAULT_ACCURACY)
     if len(atoms) == 1:
-        atoms.calc = TBLite(method=method, charge=charge, multiplicity=multiplicity, verbosity=0)
         return PreoptResult(coords.copy(), atoms.get_potential_energy() * EV_TO_HARTREE, 0, True, method)
-    atoms.calc = TBLite(method=method, charge=charge, multiplicity=multiplicity, verbosity=0)
     opt = BFGS(atoms, logfile=None, maxstep=0.2)
     converged = bool(opt.run(fmax=fmax_ev_per_angstrom, steps=max_steps))
     energy = atoms.get_potential_energy() * EV_TO_HARTREE
@@ -79,16 +87,10 @@ def cartesian_hessian(
     Costs 6N xTB gradients. Raises BackendUnavailableError when tblite is missing and lets tblite's
     own errors (unsupported element, SCC failure) propagate.
     """
-    try:
-        from tblite.ase import TBLite
-    except ImportError as exc:  # pragma: no cover - tblite is a dependency
-        raise BackendUnavailableError(f"tblite is not installed: {exc}") from exc
     t0 = time.perf_counter()
     coords = np.asarray(coordinates_angstrom, dtype=float).reshape(-1, 3)
     atoms = Atoms(symbols=list(symbols), positions=coords)
-    atoms.calc = TBLite(
-        method=method, charge=charge, multiplicity=multiplicity, accuracy=accuracy, verbosity=0
-    )
+    atoms.calc = _calculator(method, charge, multiplicity, accuracy)
     step_angstrom = step_bohr * BOHR_TO_ANGSTROM
     to_gradient = -EV_TO_HARTREE * BOHR_TO_ANGSTROM  # forces eV/Å -> gradient Hartree/bohr
     n = 3 * len(atoms)
@@ -121,14 +123,6 @@ def cartesian_hessian(
 FREQ_FMAX_EV_PER_ANGSTROM: float = 5e-4
 
 
-def _calculator(method: str, charge: int, multiplicity: int) -> Any:
-    try:
-        from tblite.ase import TBLite
-    except ImportError as exc:  # pragma: no cover - tblite is a dependency
-        raise BackendUnavailableError(f"tblite is not installed: {exc}") from exc
-    return TBLite(method=method, charge=charge, multiplicity=multiplicity, accuracy=0.01, verbosity=0)
-
-
 def _software() -> dict[str, str]:
     from importlib.metadata import version
 
@@ -138,7 +132,7 @@ def _software() -> dict[str, str]:
 def xtb_energy(spec: CalcSpec, method: str) -> float:
     """Single-point xTB energy (Hartree) at ``spec``'s geometry (its level is ignored)."""
     atoms = Atoms(symbols=list(spec.symbols), positions=np.asarray(spec.coordinates_angstrom, dtype=float))
-    atoms.calc = _calculator(method, spec.charge, spec.multiplicity)
+    atoms.calc = _calculator(method, spec.charge, spec.multiplicity, xtb_level(method)["accuracy"])
     return float(atoms.get_potential_energy() * EV_TO_HARTREE)
 
 
@@ -146,7 +140,7 @@ def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResu
     """Tight BFGS minimization with xTB from ``spec``'s geometry, as a CalcResult (program tblite)."""
     t0 = time.perf_counter()
     atoms = Atoms(symbols=list(spec.symbols), positions=np.asarray(spec.coordinates_angstrom, dtype=float))
-    atoms.calc = _calculator(method, spec.charge, spec.multiplicity)
+    atoms.calc = _calculator(method, spec.charge, spec.multiplicity, xtb_level(method)["accuracy"])
     opt = BFGS(atoms, logfile=None, maxstep=0.1)
     converged = bool(opt.run(fmax=FREQ_FMAX_EV_PER_ANGSTROM, steps=max_steps)) if len(atoms) > 1 else True
     energy = float(atoms.get_potential_energy() * EV_TO_HARTREE)

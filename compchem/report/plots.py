@@ -107,7 +107,7 @@ def summary_html(
     """Self-contained HTML page: level of theory, software versions, per-species wall time and steps,
     the binding table (with the counterpoise and thermochemistry columns where computed) and the
     ligand-exchange table."""
-    from compchem.analysis.binding import ANALYSIS_MD_COLUMNS, EXCHANGE_DEFINITION
+    from compchem.analysis.binding import ANALYSIS_MD_COLUMNS, EXCHANGE_DEFINITION, analysed_rows
 
     any_rec = next(iter(records.values()))
     level = any_rec.level
@@ -143,7 +143,7 @@ def summary_html(
             f"<td>{esc(r['Li_X_distances_angstrom'])}</td></tr>"
         )
     parts.append("</table>")
-    analysed = [r for r in rows if any(r.get(c) is not None for c in ANALYSIS_MD_COLUMNS[2:])]
+    analysed = analysed_rows(rows)
     if analysed:
         parts.append("<h2>Counterpoise, deformation and thermochemistry (eV, positive = bound)</h2>")
         parts += _html_table(
