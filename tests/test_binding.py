@@ -109,6 +109,24 @@ def test_level_consistency_ignores_unset_optional_settings():
     assert rows[0]["E_bind_hartree"] == pytest.approx(-7.2 - 2 * 76.3 + 160.0)
 
 
+def test_level_consistency_ignores_optimizer_settings_but_not_the_method():
+    # the paper run: finished species converged under all criteria at 1e-6 Ha, a later cluster under
+    # the `qchem` rule at 5e-6 Ha with the preopt Hessian; one level, one binding energy
+    recs = records()
+    optimizer = {"opt_convergence_rule": "qchem", "opt_convergence_energy_hartree": 5e-6}
+    preopt = {**LEVEL, "name": "pre", "basis": "def2-svp"}
+    recs["Li_w2"].level.update(optimizer, opt_initial_hessian="preopt", preopt={**preopt, **optimizer})
+    recs["water"] = rec(
+        "water", -76.3, level={**LEVEL, "opt_convergence_energy_hartree": 1e-6, "preopt": preopt}
+    )
+    recs["Li_ion"].level["preopt"] = preopt
+    rows = binding_rows(recs, [{"name": "Li_w2", "ligands": ["water", "water"]}], "Li_ion")
+    assert rows[0]["E_bind_hartree"] == pytest.approx(-7.2 - 2 * 76.3 + 160.0)
+    recs["water"] = rec("water", -76.3, level={**LEVEL, "grid_level": 2, "preopt": preopt})
+    with pytest.raises(InputError, match="different levels of theory"):
+        binding_rows(recs, [{"name": "Li_w2", "ligands": ["water", "water"]}], "Li_ion")
+
+
 def thermo_file(energy, zpe, h_corr, g_corr, freq_level=None):
     """A thermo JSON as thermo_job writes it (values made up; the arithmetic is what is tested)."""
     out = {

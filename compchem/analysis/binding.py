@@ -81,13 +81,17 @@ def binding_energy_hartree(
 
 def level_key(level: dict[str, Any]) -> str:
     """Canonical text of a recorded level's science: names and unset (None) settings left out, as in
-    the content hash, so records written before an optional setting existed still compare equal."""
+    the content hash, so records written before an optional setting existed still compare equal; and
+    the optimizer's settings (``opt_*``: convergence criteria and rule, step limit, initial Hessian) left
+    out, since they decide where an optimization stops within its tolerance, not what is computed.
+    Records converged under different criteria of one level are reused together by design
+    (``CalcSpec.reusable_keys``), so their energies combine into one binding energy."""
 
     def clean(d: dict[str, Any]) -> dict[str, Any]:
         return {
             k: clean(v) if isinstance(v, dict) and k == "preopt" else v
             for k, v in d.items()
-            if k != "name" and v is not None
+            if k != "name" and v is not None and not k.startswith("opt_")
         }
 
     return json.dumps(clean(level), sort_keys=True)
