@@ -153,6 +153,9 @@ class _ProgressBar(logging.Handler):
             if record.levelno >= logging.INFO and "compchem" in record.name:
                 sys.stderr.write(msg + "\n")
             return
+        if "max=" not in msg:  # a step replayed from a checkpoint or rejected uphill: no gradient
+            sys.stderr.write(msg + "\n")
+            return
         gmax = float(msg.split("max=")[1].split()[0])
         self.first = self.first or gmax
         span = math.log(self.first / self.target) if self.first > self.target else 1.0

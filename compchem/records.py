@@ -83,6 +83,12 @@ class Cache:
         """File of ``kind`` for content hash ``key``."""
         return self.root / key[:2] / f"{key}.{kind}.json"
 
+    def scf_chk_path(self, key: str) -> Path:
+        """PySCF checkpoint (HDF5: molecule, orbitals) of the last SCF of optimization ``key``: the
+        first SCF of a resumed run, or of a later stage, starts from it. Machine-local (not
+        committed): without it the SCF starts from PySCF's default guess, at the cost of a few cycles."""
+        return self.root / key[:2] / f"{key}.scf.chk"
+
     def log_path(self, key: str) -> Path:
         """Archived job log (plain text) of the run that computed the record ``key``."""
         return self.root / key[:2] / f"{key}.log"

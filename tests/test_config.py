@@ -261,3 +261,27 @@ def test_cli_overlay_merges_like_a_second_configfile(root):
     assert plan.thermo_dirname == "thermo_freq_svp" and plan.levels["freq_svp"].basis == "def2-SVP"
     assert plan.config["thermo"]["counterpoise"] and len(plan.clusters) == 4 and plan.run_levels == ["paper"]
     assert plan.levels["paper"].preopt.name == "paper_preopt"  # the base's levels are kept
+
+
+def test_cli_progress_bar_passes_steps_without_a_gradient(capsys):
+    """The progress bar reads energy and gradient from each step's log line; a step replayed from a
+    checkpoint or rejected uphill carries no gradient and is passed through instead (it raised
+    IndexError inside the optimization before)."""
+    import logging
+
+    from compchem.cli import _ProgressBar
+
+    bar = _ProgressBar(target_gmax=4.5e-4)
+
+    def emit(msg):
+        bar.emit(logging.LogRecord("compchem.backends.pyscf_backend", logging.INFO, "", 0, msg, (), None))
+
+    emit("Li: opt step 3 taken from the checkpoint (E=-233.6521925000 Ha), not recomputed")
+    emit("Li: opt step 4  E=-233.6 Ha  dE=+2.00e-04 Ha  uphill: checkpoint keeps the previous geometry")
+    emit(
+        "Li: opt step 5  E=-233.65 Ha  dE=-1.0e-05 Ha  grad rms=1.00e-03 max=4.50e-03 Ha/bohr  "
+        "7 SCF cycles  9.9 s"
+    )
+    err = capsys.readouterr().err
+    assert "taken from the checkpoint" in err and "uphill" in err
+    assert "step   5 [" in err and "grad max=4.5e-03" in err

@@ -81,6 +81,10 @@ def test_interrupted_optimization_resumes_from_checkpoint(tmp_path):
         run_cached(spec(short, "optimize", start), R, cache)
     history = cache.get(key, "checkpoint")["history"]
     assert len(history) == 5
+    # its first SCF started from the orbitals the killed run left (PySCF chkfile in the cache), in
+    # fewer cycles than the first run's first SCF from PySCF's default guess
+    assert cache.scf_chk_path(key).exists()
+    assert history[3]["scf_cycles"] < history[0]["scf_cycles"]
     assert history[3]["energy_hartree"] < history[2]["energy_hartree"]
     # the uninterrupted run from the same start reaches the same minimum
     full = run_cached(spec(STO, "optimize", start), R, Cache(tmp_path / "full"))
@@ -163,6 +167,14 @@ def test_staged_optimization_records_both_stages_and_is_cached(tmp_path):
         != spec(fine.without_preopt(), "optimize", start).content_hash()
     )
     assert run_cached(spec(fine, "optimize", start), R, cache).wall_time_s == staged.wall_time_s
+    # stage 2's first SCF starts from stage 1's orbitals projected onto 3-21G, in fewer cycles than
+    # PySCF's default guess at the same geometry (the stage-1 minimum)
+    assert staged.extra["scf_initial_guess"] == (
+        f"stage 1 ({stages[0]['spec_hash'][:12]}), projected onto this basis"
+    )
+    stage1_min = run_cached(spec(fine.preopt, "optimize", start), R, cache).coordinates_angstrom
+    fresh = run_pyscf(spec(fine.without_preopt(), "energy", tuple(map(tuple, stage1_min))), R)
+    assert staged.history[0]["scf_cycles"] < fresh.n_scf_cycles_last
 
 
 def test_dispersion_and_implicit_solvent_options():

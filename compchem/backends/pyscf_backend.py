@@ -189,10 +189,16 @@ def run_pyscf(
         )
     n_steps_before = len(track.history)
     attempts: list[dict[str, Any]] = []
+    scf_guess = "PySCF default"
     for rung, (name, settings) in enumerate(SCF_LADDER):
         start = dataclasses.replace(spec, coordinates_angstrom=tuple(map(tuple, track.coords)))
         mol = build_mole(start, stream, max_memory_mb=int(0.85 * resources.memory_mb))
         mf = make_scf(mol, spec.level, settings)
+        if optimizing and cache is not None:
+            cache.scf_chk_path(key).parent.mkdir(parents=True, exist_ok=True)
+            mf.chkfile = str(cache.scf_chk_path(key))
+            if rung == 0:  # a retry starts afresh: the file then holds the orbitals of the failed SCF
+                scf_guess = _carry_scf_guess(mf, spec, cache, found[0] if found else None)
         if rung == 0:
             log.info(
                 "%s: %s %s, %d atoms, %d basis functions, charge %+d, multiplicity %d, %d threads",
@@ -264,6 +270,7 @@ def run_pyscf(
             "initial_coordinates_angstrom": [list(r) for r in spec.coordinates_angstrom],
             "resumed_from_step": n_steps_before,
             "scf_attempts": attempts,
+            "scf_initial_guess": scf_guess,
             "hostname": platform.node(),
             **({"opt_initial_hessian": track.initial_hessian} if track.initial_hessian else {}),
         },
@@ -283,6 +290,50 @@ def run_pyscf(
             + ": rerun to continue, or raise opt_maxsteps"
         )
     return result
+
+
+def _carry_scf_guess(mf: Any, spec: CalcSpec, cache: Cache, resumed_key: str | None) -> str:
+    """Let the first SCF of an optimization start from the orbitals of an earlier run instead of
+    PySCF's default (minao) guess, and say which: this optimization's own SCF checkpoint (a run
+    killed before), that of the run whose checkpoint it resumes (the same optimization under another
+    variant of the level), or stage 1's (``spec.hessian_from``), projected onto this level's basis by
+    PySCF (``init_guess_by_chkfile``). A candidate is taken only if it holds the same atoms, charge
+    and spin and can be read; it is copied to this run's own file, which PySCF then keeps rewriting.
+    Saves a few of the ~10 cycles of a first SCF (one to two minutes on a 41-atom paper cluster)."""
+    from pyscf import gto
+    from pyscf.scf import chkfile
+
+    own = cache.scf_chk_path(spec.content_hash())
+    candidates = [(own, "SCF checkpoint of the interrupted run")]
+    if resumed_key:
+        candidates.append((cache.scf_chk_path(resumed_key), f"SCF checkpoint of run {resumed_key[:12]}"))
+    if spec.hessian_from:
+        candidates.append((cache.scf_chk_path(spec.hessian_from), f"stage 1 ({spec.hessian_from[:12]})"))
+    for path, what in candidates:
+        if not path.exists():
+            continue
+        try:
+            chk_mol, scf_rec = chkfile.load_scf(str(path))
+            usable = (
+                [chk_mol.atom_symbol(i) for i in range(chk_mol.natm)]
+                == [mf.mol.atom_symbol(i) for i in range(mf.mol.natm)]
+                and (chk_mol.charge, chk_mol.spin) == (mf.mol.charge, mf.mol.spin)
+                and np.asarray(scf_rec["mo_coeff"]).shape[-2] == chk_mol.nao_nr()
+            )
+        except Exception as exc:  # h5py/KeyError/OSError on a file cut short by a killed job
+            log.info("%s: %s not readable (%s); not used as SCF guess", spec.label, path.name, exc)
+            continue
+        if not usable:
+            continue
+        if path != own:
+            tmp = own.with_suffix(".tmp")
+            shutil.copyfile(path, tmp)
+            tmp.replace(own)
+        mf.init_guess = "chkfile"  # PySCF projects onto the new basis when the bases differ
+        projected = "" if gto.same_basis_set(chk_mol, mf.mol) else ", projected onto this basis"
+        log.info("%s: first SCF starts from the orbitals of the %s%s", spec.label, what, projected)
+        return what + projected
+    return "PySCF default"
 
 
 def _scf(mf: Any, spec: CalcSpec) -> float:
@@ -341,12 +392,14 @@ class _Track:
         grms, gmax = gradient_norms(grad)
         energy = float(env["energy"])
         previous = self.history[-1]["energy_hartree"] if self.history else energy
+        cycles = getattr(getattr(env.get("g_scanner"), "base", None), "cycles", None)
         self.history.append(
             {
                 "energy_hartree": energy,
                 "gradient_rms_hartree_per_bohr": grms,
                 "gradient_max_hartree_per_bohr": gmax,
                 "step_time_s": round(now - self.t_last, 2),
+                **({"scf_cycles": cycles} if isinstance(cycles, int) else {}),
             }
         )
         self.t_last = now
@@ -368,13 +421,14 @@ class _Track:
         self.energy, self.grad = energy, grad
         self.optimizer_state = _geometric_state(grad)
         log.info(
-            "%s: opt step %d  E=%.10f Ha  dE=%+.2e Ha  grad rms=%.2e max=%.2e Ha/bohr  %.1f s",
+            "%s: opt step %d  E=%.10f Ha  dE=%+.2e Ha  grad rms=%.2e max=%.2e Ha/bohr  %s SCF cycles  %.1f s",
             self.spec.label,
             len(self.history),
             energy,
             energy - previous,
             grms,
             gmax,
+            cycles if isinstance(cycles, int) else "?",
             self.history[-1]["step_time_s"],
         )
         if self.cache is not None:
