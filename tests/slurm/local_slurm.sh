@@ -210,24 +210,17 @@ start_munge() {
     die "munged started but munge -n | unmunge fails"
 }
 
-start_slurmctld() {
-    if [[ -n $(daemon_pid "$CTLD_PIDFILE" slurmctld) ]]; then
-        log "slurmctld: already running (PID $(daemon_pid "$CTLD_PIDFILE" slurmctld))"
+# start_slurm_daemon NAME PIDFILE WHAT [ARGS...]: start a SLURM daemon unless it already runs
+start_slurm_daemon() {
+    local name=$1 pidfile=$2 what=$3
+    shift 3
+    if [[ -n $(daemon_pid "$pidfile" "$name") ]]; then
+        log "$name: already running (PID $(daemon_pid "$pidfile" "$name"))"
         return 0
     fi
-    log "slurmctld: starting"
-    /usr/sbin/slurmctld </dev/null >>"$SLURM_LOGDIR/slurmctld.stdout" 2>&1 ||
-        die "slurmctld failed to start (see $SLURM_LOGDIR/slurmctld.log)"
-}
-
-start_slurmd() {
-    if [[ -n $(daemon_pid "$SLURMD_PIDFILE" slurmd) ]]; then
-        log "slurmd: already running (PID $(daemon_pid "$SLURMD_PIDFILE" slurmd))"
-        return 0
-    fi
-    log "slurmd: starting as node localhost"
-    /usr/sbin/slurmd -N localhost </dev/null >>"$SLURM_LOGDIR/slurmd.stdout" 2>&1 ||
-        die "slurmd failed to start (see $SLURM_LOGDIR/slurmd.log)"
+    log "$name: starting$what"
+    "/usr/sbin/$name" "$@" </dev/null >>"$SLURM_LOGDIR/$name.stdout" 2>&1 ||
+        die "$name failed to start (see $SLURM_LOGDIR/$name.log)"
 }
 
 node_state() { timeout 10 sinfo -h -N -n localhost -o %T 2>/dev/null | head -n 1 || true; }
@@ -296,8 +289,8 @@ cmd_start() {
         stop_daemon slurmctld "$CTLD_PIDFILE"
     fi
     start_munge
-    start_slurmctld
-    start_slurmd
+    start_slurm_daemon slurmctld "$CTLD_PIDFILE" ""
+    start_slurm_daemon slurmd "$SLURMD_PIDFILE" " as node localhost" -N localhost
     wait_ready
 }
 
