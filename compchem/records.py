@@ -73,7 +73,8 @@ class Cache:
     Kinds used: ``record`` (a finished result, never rewritten), ``checkpoint`` (the last state
     of an unfinished optimization, rewritten after every step and removed once the record exists) and
     ``opt_hessian`` (geomeTRIC's approximate Hessian where an optimization converged, the starting
-    Hessian of a later stage: ``opt_initial_hessian: preopt``).
+    Hessian of a later stage: ``opt_initial_hessian: preopt``). Next to them, not JSON and not
+    committed: the SCF orbitals of an optimization (``scf_chk_path``).
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
