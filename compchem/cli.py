@@ -70,19 +70,24 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             symbols = plan.symbols(name)
             nbas = estimate.n_basis_functions(symbols, level)
             per_grad = estimate.seconds_per_gradient(nbas, level, args.cores)
-            steps = 0 if len(symbols) == 1 else args.steps
             # every DFT pose of a cluster is optimized (at most dft_poses; fewer if the search finds fewer)
             poses = plan.dft_poses(name) if name in plan.clusters else 1
-            hours = poses * per_grad * max(steps, 1) / 3600
+            seconds = estimate.optimization_seconds(symbols, level, args.cores, args.steps, args.preopt_steps)
+            hours = poses * seconds / 3600
             total += hours
             print(
                 f"  {name:<20s} {len(symbols):>5d} {nbas:>6d} {estimate.memory_mb(nbas, level):>7d} "
                 f"{per_grad:>10.0f} {poses:>5d} {hours:>6.2f}"
             )
+        staged = (
+            f" + {args.preopt_steps} at '{level.preopt.name}' ({level.preopt.describe()})"
+            if level.preopt is not None
+            else ""
+        )
         print(
-            f"  total ≤ {total:.1f} h for {args.steps} gradients per optimization (calibration: "
+            f"  total ≈ {total:.1f} h for {args.steps} gradients per optimization{staged} (calibration: "
             f"{estimate.CALIBRATION_SECONDS:.0f} s per gradient for {estimate.CALIBRATION_NBASIS} basis "
-            f"functions on {estimate.CALIBRATION_THREADS} cores)"
+            f"functions on {estimate.CALIBRATION_THREADS} cores, ~N^{estimate.SCALING_EXPONENT})"
         )
     return 0
 
@@ -320,7 +325,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", help="check a config").set_defaults(func=cmd_validate)
     p = sub.add_parser("estimate", help="cost of a config")
     p.add_argument("--cores", type=int, default=2)
-    p.add_argument("--steps", type=int, default=30, help="gradients per optimization to assume")
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=12,
+        help="gradients per optimization at the level itself (paper run: 4-8 for the 10-21-atom "
+        "clusters, 23 for the 39-atom one)",
+    )
+    p.add_argument(
+        "--preopt-steps",
+        type=int,
+        default=15,
+        help="gradients of a staged level's pre-optimization (paper run: 7-11, 30 for the 39-atom cluster)",
+    )
     p.set_defaults(func=cmd_estimate)
     p = sub.add_parser("build", help="build one cluster (prints candidates and contacts)")
     p.add_argument("ligands", nargs="+", help="ligand names from the config/sheet, or SMILES")

@@ -1,7 +1,12 @@
-"""Cost estimates of a DFT job from its size (basis functions), for Snakemake resources.
+"""Cost estimates of a DFT job from its size (basis functions), for Snakemake resources and
+``compchem estimate``.
 
-Calibrated on a 2-core machine (SCIENCE.md §4 and measured here): B3LYP/6-311+G(d,p) with density
-fitting costs about 60 s per SCF+gradient for 270 basis functions, scaling about as N³.
+Calibrated on this project's 2-core machine (benchmarks/README.md), B3LYP/6-311+G(d,p) with density
+fitting, grid level 3, one SCF + gradient on 2 threads, machine otherwise idle: Li⁺–imidazole 156 basis
+functions 18.9 s, Li⁺–PDOL1 270 basis functions 70.6 s, Li⁺(PDOL)(Im)₂ 538 basis functions about 445 s
+(its paper-stage gradients). Between them the cost grows as N^2.4 to N^2.7; N^2.6 through the middle
+point reproduces all three within 10 % (17.0, 70.6, 424 s). The density-fitted exchange-correlation
+quadrature dominates (two thirds), so grid level 2 costs 0.78 of level 3 (profile_gradient.py).
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from functools import lru_cache
 from compchem.models import LevelOfTheory
 
 #: Seconds per SCF+gradient of the calibration job and its size and thread count.
-CALIBRATION_SECONDS = 60.0
+CALIBRATION_SECONDS = 70.6
 CALIBRATION_NBASIS = 270
 CALIBRATION_THREADS = 2
-#: Without density fitting one step costs about 4x more (SCIENCE.md §4).
+#: Cost ~ N**SCALING_EXPONENT (fitted above).
+SCALING_EXPONENT = 2.6
+#: Without density fitting one step costs about 4x more (SCIENCE.md §4; 3.7-3.9x measured).
 NO_DF_FACTOR = 4.0
+#: Cost relative to grid level 3 (measured on Li⁺–PDOL1: 58.5 s vs 74.8 s at grid level 2).
+GRID_FACTOR = {0: 0.5, 1: 0.6, 2: 0.78}
 
 
 @lru_cache(maxsize=256)
@@ -34,9 +43,25 @@ def n_basis_functions(symbols: list[str], level: LevelOfTheory) -> int:
 
 def seconds_per_gradient(n_basis: int, level: LevelOfTheory, threads: int) -> float:
     """Predicted wall seconds of one SCF+gradient on ``threads`` cores."""
-    t = CALIBRATION_SECONDS * (max(n_basis, 1) / CALIBRATION_NBASIS) ** 3
+    t = CALIBRATION_SECONDS * (max(n_basis, 1) / CALIBRATION_NBASIS) ** SCALING_EXPONENT
     t *= CALIBRATION_THREADS / max(threads, 1)
+    t *= GRID_FACTOR.get(level.grid_level, 1.0)
     return t if level.density_fitting else t * NO_DF_FACTOR
+
+
+def optimization_seconds(
+    symbols: list[str], level: LevelOfTheory, threads: int, steps: int, preopt_steps: int
+) -> float:
+    """Predicted wall seconds of one optimization: ``steps`` gradients at ``level``, plus
+    ``preopt_steps`` at its ``preopt`` level (in that level's basis) when it is staged. A single atom
+    costs one SCF."""
+    if len(symbols) == 1:
+        return seconds_per_gradient(n_basis_functions(symbols, level), level, threads)
+    seconds = seconds_per_gradient(n_basis_functions(symbols, level), level, threads) * steps
+    if level.preopt is not None:
+        pre = level.preopt
+        seconds += seconds_per_gradient(n_basis_functions(symbols, pre), pre, threads) * preopt_steps
+    return seconds
 
 
 def memory_mb(n_basis: int, level: LevelOfTheory) -> int:
@@ -46,7 +71,10 @@ def memory_mb(n_basis: int, level: LevelOfTheory) -> int:
     return int(1000 + 1.3 * tensor)
 
 
-def runtime_minutes(n_basis: int, level: LevelOfTheory, threads: int, steps: int = 40) -> int:
-    """Wall minutes to request for an optimization of ``steps`` gradients, with 50 % margin."""
-    seconds = seconds_per_gradient(n_basis, level, threads) * min(steps, level.opt_maxsteps)
+def runtime_minutes(symbols: list[str], level: LevelOfTheory, threads: int, steps: int = 40) -> int:
+    """Wall minutes to request for an optimization of up to ``steps`` gradients per stage, with 50 %
+    margin."""
+    steps = min(steps, level.opt_maxsteps)
+    preopt_steps = min(steps, level.preopt.opt_maxsteps) if level.preopt is not None else 0
+    seconds = optimization_seconds(symbols, level, threads, steps, preopt_steps)
     return max(10, int(1.5 * seconds / 60) + 1)

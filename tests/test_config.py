@@ -229,22 +229,29 @@ def test_zn_model_needs_a_basis_with_zn(root, tmp_path):
 def test_cli_estimate_counts_dft_poses(root, capsys):
     from compchem.cli import main
 
-    assert (
-        main(["--config", str(root / "workflow" / "config" / "config.yaml"), "estimate", "--steps", "10"])
-        == 0
-    )
-    out = capsys.readouterr().out
-    rows = {
-        line.split()[0]: line.split()
-        for line in out.splitlines()[2:]
-        if line.startswith("  ") and "total" not in line
-    }
+    config = str(root / "workflow" / "config" / "config.yaml")
+
+    def table(*steps):
+        assert main(["--config", config, "estimate", *steps]) == 0
+        out = capsys.readouterr().out
+        return out, {
+            line.split()[0]: line.split()
+            for line in out.splitlines()[2:]
+            if line.startswith("  ") and "total" not in line
+        }
+
+    out, rows = table("--steps", "10", "--preopt-steps", "0")
     # species, atoms, nbasis, mem_MB, s/gradient, poses, opt_h
     assert rows["Li_PDOL"][1:3] == ["21", "270"] and rows["Li_PDOL"][5] == "3"
     assert rows["Li_PDOL2"][5] == "1" and rows["PDOL1"][5] == "1"
     # three poses cost three optimizations
     per_grad = float(rows["Li_PDOL"][4])
     assert float(rows["Li_PDOL"][6]) == pytest.approx(3 * 10 * per_grad / 3600, abs=0.01)
+    # the paper level is staged: its def2-SVP pre-optimization steps add their (cheaper) cost
+    out, staged = table("--steps", "10", "--preopt-steps", "10")
+    assert "+ 10 at 'paper_preopt'" in out
+    extra = float(staged["Li_PDOL"][6]) - float(rows["Li_PDOL"][6])
+    assert 0 < extra < float(rows["Li_PDOL"][6])
 
 
 def test_cli_overlay_merges_like_a_second_configfile(root):

@@ -52,7 +52,7 @@ def dft_mem_mb(wc):
 
 
 def dft_runtime_min(wc, threads):
-    return estimate.runtime_minutes(dft_basis_functions(wc), PLAN.levels[wc.level], threads)
+    return estimate.runtime_minutes(PLAN.symbols(wc.species), PLAN.levels[wc.level], threads)
 
 
 def as_json(data):
