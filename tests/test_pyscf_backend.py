@@ -222,3 +222,29 @@ def test_checkpoint_keeps_the_geometry_before_a_rejected_uphill_step(tmp_path):
     track.step({"energy": -75.01, "gradients": np.full((4, 3), 0.005), "mol": FakeMol(good + 0.01)})
     stored = cache.get("ab" * 32, "checkpoint")
     assert stored["last_gradient"]["energy_hartree"] == -75.01 and len(stored["history"]) == 3
+
+
+def test_use_threads_sets_openmp_and_blas_pools():
+    """numpy's and scipy's OpenBLAS keep their own pthreads pools (one per core unless told); a DFT job
+    must run on its own share of the cores, so both OpenMP and every threaded BLAS are set."""
+    import scipy.linalg  # noqa: F401 (loads scipy's OpenBLAS, a pool of its own)
+    from pyscf import lib
+    from threadpoolctl import threadpool_info
+
+    from compchem.backends.pyscf_backend import use_threads
+
+    def pools():
+        return {
+            i["filepath"]: i["num_threads"]
+            for i in threadpool_info()
+            if i["user_api"] == "blas" and i.get("threading_layer") != "disabled"
+        }
+
+    before = lib.num_threads()
+    try:
+        for n in (1, 3):
+            use_threads(n)
+            assert lib.num_threads() == n
+            assert pools() and set(pools().values()) == {n}
+    finally:
+        use_threads(before)

@@ -27,6 +27,19 @@ from compchem.units import BOHR_TO_ANGSTROM, multiplicity_to_spin
 log = logging.getLogger(__name__)
 
 
+def use_threads(threads: int) -> None:
+    """Run this process's DFT on ``threads`` cores: PySCF's OpenMP threads, and the BLAS thread pools of
+    numpy and scipy (their OpenBLAS runs its own pthreads, one per core of the machine, whatever OpenMP
+    is told; threadpoolctl sets them at run time). Snakemake already exports OMP_NUM_THREADS,
+    OPENBLAS_NUM_THREADS and the like for each job; this covers the CLI and scripts, and a job whose
+    libraries were loaded before."""
+    from pyscf import lib
+    from threadpoolctl import threadpool_limits
+
+    lib.num_threads(max(1, threads))
+    threadpool_limits(limits=max(1, threads), user_api="blas")
+
+
 def check_basis(level: LevelOfTheory, elements: set[str] | list[str], label: str) -> None:
     """Raise an InputError when the level's basis has no functions for one of ``elements``."""
     from pyscf import gto
@@ -171,7 +184,7 @@ def run_pyscf(
     """
     from pyscf import lib
 
-    lib.num_threads(max(1, resources.threads))
+    use_threads(resources.threads)
     if resources.scratch_dir:
         lib.param.TMPDIR = resources.scratch_dir
     key = spec.content_hash()

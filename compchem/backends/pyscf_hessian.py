@@ -35,7 +35,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from compchem.backends.pyscf_backend import SCF_LADDER, _software, build_mole, make_scf
+from compchem.backends.pyscf_backend import SCF_LADDER, _software, build_mole, make_scf, use_threads
 from compchem.errors import ConvergenceError, InputError
 from compchem.models import CalcResult, CalcSpec, Resources
 from compchem.records import Cache
@@ -262,7 +262,7 @@ def harmonic_frequencies(
         raise InputError(f"unknown Hessian method '{method}', known: {HESSIAN_METHODS}")
     if spec.ghost_atoms:
         raise InputError(f"{spec.label}: frequencies with ghost atoms are not meaningful")
-    lib.num_threads(max(1, resources.threads))
+    use_threads(resources.threads)
     if resources.scratch_dir:
         lib.param.TMPDIR = resources.scratch_dir
     t0 = time.perf_counter()
