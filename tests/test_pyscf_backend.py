@@ -248,3 +248,19 @@ def test_use_threads_sets_openmp_and_blas_pools():
             assert pools() and set(pools().values()) == {n}
     finally:
         use_threads(before)
+
+
+def test_unreadable_scf_orbitals_fall_back_to_the_default_guess(tmp_path):
+    """A job killed while PySCF wrote its chkfile leaves a truncated file: the next run must not trip
+    over it, but start from PySCF's default guess (and write a good file again)."""
+    start = ((0.0, 0.0, -2.6),) + GEOM[1:]
+    cache = Cache(tmp_path)
+    job = spec(STO, "optimize", start)
+    chk = cache.scf_chk_path(job.content_hash())
+    chk.parent.mkdir(parents=True)
+    chk.write_bytes(b"\x89HDF\r\n\x1a\n truncated")
+    result = run_cached(job, R, cache)
+    assert result.converged and result.extra["scf_initial_guess"] == "PySCF default"
+    from pyscf.scf import chkfile
+
+    assert chkfile.load_scf(str(chk))[0].natm == 4  # rewritten by the run

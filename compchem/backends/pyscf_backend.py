@@ -335,8 +335,10 @@ def _carry_scf_guess(mf: Any, spec: CalcSpec, cache: Cache, resumed_key: str | N
             )
         except Exception as exc:  # h5py/KeyError/OSError on a file cut short by a killed job
             log.info("%s: %s not readable (%s); not used as SCF guess", spec.label, path.name, exc)
-            continue
+            usable = False
         if not usable:
+            if path == own:  # PySCF would fail to write into a broken file of its own
+                own.unlink(missing_ok=True)
             continue
         if path != own:
             tmp = own.with_suffix(".tmp")
