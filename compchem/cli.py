@@ -7,6 +7,8 @@ compchem optimize XYZ --level NAME [--charge Q] [--multiplicity M]
                                               one DFT optimization with a live progress bar
 compchem table RECORDS_DIR [--config FILE]    binding-energy table from records
 compchem parity RECORD_A RECORD_B             compare two records of one species
+compchem progress [--json FILE]               where each optimization of the config stands (done, at a
+                                              checkpoint after N gradients, not started), from the files
 """
 
 from __future__ import annotations
@@ -309,6 +311,19 @@ def cmd_parity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_progress(args: argparse.Namespace) -> int:
+    import json
+
+    from compchem.progress import format_progress, plan_progress
+
+    rows = plan_progress(_plan(args), args.cache)
+    for line in format_progress(rows):
+        print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compchem", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -367,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("a")
     p.add_argument("b")
     p.set_defaults(func=cmd_parity)
+    p = sub.add_parser("progress", help="state of every optimization of the config, from its files")
+    p.add_argument("--cache", help="content cache (default <results_dir>/cache)")
+    p.add_argument("--json", help="also write the rows as JSON here")
+    p.set_defaults(func=cmd_progress)
     return parser
 
 
