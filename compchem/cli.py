@@ -314,13 +314,22 @@ def cmd_parity(args: argparse.Namespace) -> int:
 def cmd_progress(args: argparse.Namespace) -> int:
     import json
 
-    from compchem.progress import format_progress, plan_progress
+    from compchem.progress import (
+        counterpoise_progress,
+        format_counterpoise_progress,
+        format_progress,
+        plan_progress,
+    )
 
-    rows = plan_progress(_plan(args), args.cache)
-    for line in format_progress(rows):
+    plan = _plan(args)
+    rows = plan_progress(plan, args.cache)
+    cp_rows = counterpoise_progress(plan, args.cache)
+    for line in (*format_progress(rows), *format_counterpoise_progress(cp_rows)):
         print(line)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"optimizations": rows, "counterpoise": cp_rows}, indent=1) + "\n"
+        )
     return 0
 
 

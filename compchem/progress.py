@@ -159,6 +159,54 @@ def plan_progress(plan: Plan, cache_dir: str | Path | None = None) -> list[dict[
     return rows
 
 
+def counterpoise_progress(plan: Plan, cache_dir: str | Path | None = None) -> list[dict[str, Any]]:
+    """With ``thermo: {counterpoise: true}``: one row per (run level, cluster) saying whether its
+    counterpoise analysis is written (``done``), how many of its fragment single points (full and
+    own basis of each fragment, ``counterpoise_single_points``) are cached, or that the cluster's
+    optimized record does not exist yet (``waiting``: the single points need its geometry)."""
+    from compchem.analysis.counterpoise import counterpoise_single_points
+    from compchem.records import read_record
+
+    if not plan.config.get("thermo", {}).get("counterpoise"):
+        return []
+    results = Path(plan.results_dir)
+    cache = Cache(cache_dir if cache_dir is not None else results / "cache")
+    rows = []
+    for lname in plan.run_levels:
+        level = plan.levels[lname]
+        for name, cluster in plan.clusters.items():
+            record = results / lname / "records" / f"{name}.json"
+            row = {"level": lname, "cluster": name, "single_points_cached": 0, "single_points": None}
+            if (results / lname / "counterpoise" / f"{name}.json").exists():
+                rows.append({**row, "state": "done"})
+                continue
+            if not record.exists():
+                rows.append({**row, "state": "waiting"})
+                continue
+            cms = [plan.charge_multiplicity(n) for n in (plan.ion_name, *cluster.ligands)]
+            specs = counterpoise_single_points(read_record(record), cms, level)
+            cached = sum(cache.find(s.reusable_keys(), "record") is not None for s in specs)
+            rows.append(
+                {
+                    **row,
+                    "state": "pending" if cached == 0 else "partial",
+                    "single_points_cached": cached,
+                    "single_points": len(specs),
+                }
+            )
+    return rows
+
+
+def format_counterpoise_progress(rows: list[dict[str, Any]]) -> list[str]:
+    """Text lines of ``counterpoise_progress`` rows."""
+    lines = []
+    for r in rows:
+        count = f" ({r['single_points_cached']} of {r['single_points']} single points cached)"
+        detail = count if r["single_points"] else ""
+        lines.append(f"counterpoise {r['level']:<8s} {r['cluster']:<16s} {r['state']}{detail}")
+    return lines
+
+
 def _screened_out(plan: Plan, level: str, species: str) -> bool:
     """Whether pose ``species`` was ranked below its cluster's best at the screening level, so that
     the workflow does not optimize it at ``level`` (``pose_screening: preopt_level``)."""

@@ -5,11 +5,20 @@ import json
 
 import pytest
 
+from compchem.analysis.counterpoise import counterpoise_single_points
+from compchem.backends.base import run_cached
 from compchem.cli import main
 from compchem.config import build_plan
 from compchem.errors import ConvergenceError
-from compchem.jobs import build_structure_job, optimize_job
-from compchem.progress import format_progress, plan_progress
+from compchem.jobs import build_structure_job, counterpoise_job, optimize_job
+from compchem.models import Resources
+from compchem.progress import (
+    counterpoise_progress,
+    format_counterpoise_progress,
+    format_progress,
+    plan_progress,
+)
+from compchem.records import Cache, read_record
 
 pytestmark = pytest.mark.dft
 
@@ -31,6 +40,7 @@ def tiny_plan(tmp_path):
             "run_levels": ["staged", "single"],
             "build": {"n_conformers": 2, "n_candidates": 2, "ligand_candidates": 1, "n_poses": 1},
             "results_dir": str(tmp_path / "results"),
+            "thermo": {"counterpoise": True},
         }
     )
 
@@ -94,4 +104,59 @@ def test_progress_follows_build_checkpoint_and_record(tmp_path, capsys):
     assert main(["--config", str(config), "progress", "--json", str(out_json)]) == 0
     printed = capsys.readouterr().out
     assert "checkpoint" in printed and "not built" in printed
-    assert len(json.loads(out_json.read_text())) == len(plan_progress(plan))
+    written = json.loads(out_json.read_text())
+    assert len(written["optimizations"]) == len(plan_progress(plan))
+    assert [r["state"] for r in written["counterpoise"]] == ["waiting", "waiting"]  # no cluster record
+
+
+def test_counterpoise_progress_counts_the_jobs_single_points(tmp_path):
+    plan = tiny_plan(tmp_path)
+    results = tmp_path / "results"
+    cache = results / "cache"
+    structures = results / "structures"
+    structures.mkdir(parents=True)
+    for name in ("Li_ion", "water", "Li_w"):
+        build_structure_job(
+            plan.species_definition(name),
+            str(structures / f"{name}.xyz"),
+            str(structures / f"{name}.build.json"),
+        )
+    level = plan.levels["single"]
+    records = results / "single" / "records"
+    for name in ("Li_ion", "water", "Li_w"):  # the cluster's record as select_pose writes it
+        optimize_job(
+            str(structures / f"{name}.build.json"),
+            level.to_dict(),
+            str(records / f"{name}.json"),
+            str(results / "single" / f"{name}.xyz"),
+            cache_dir=str(cache),
+        )
+    (row,) = [r for r in counterpoise_progress(plan) if r["level"] == "single"]
+    assert (row["state"], row["single_points_cached"], row["single_points"]) == ("pending", 0, 4)
+
+    complex_record = read_record(records / "Li_w.json")
+    cms = [plan.charge_multiplicity(n) for n in ("Li_ion", "water")]
+    first = counterpoise_single_points(complex_record, cms, level)[0]
+    assert first.ghost_atoms  # Li+ in the full complex basis comes first
+    with open(tmp_path / "first.log", "w") as stream:  # PySCF's output, not the (captured) stdout
+        run_cached(first, Resources(), Cache(cache), stream)
+    (row,) = [r for r in counterpoise_progress(plan) if r["level"] == "single"]
+    assert (row["state"], row["single_points_cached"]) == ("partial", 1)
+
+    out = results / "single" / "counterpoise" / "Li_w.json"
+    counterpoise_job(
+        str(records / "Li_w.json"),
+        [str(records / "Li_ion.json"), str(records / "water.json")],
+        cms,
+        level.to_dict(),
+        str(out),
+        cache_dir=str(cache),
+    )
+    assert [r["state"] for r in counterpoise_progress(plan) if r["level"] == "single"] == ["done"]
+    # the single points counted are exactly those the real job ran and cached
+    out.unlink()
+    (row,) = [r for r in counterpoise_progress(plan) if r["level"] == "single"]
+    assert (row["state"], row["single_points_cached"], row["single_points"]) == ("partial", 4, 4)
+    assert format_counterpoise_progress([row]) == [
+        "counterpoise single   Li_w             partial (4 of 4 single points cached)"
+    ]

@@ -260,6 +260,34 @@ def _energy_level(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def complex_energy_spec(complex_result: CalcResult, level: LevelOfTheory) -> CalcSpec:
+    """The single point of an (optimized) complex record at ``level``: the complex spec whose
+    fragments ``counterpoise_specs`` cuts out."""
+    return CalcSpec(
+        symbols=tuple(complex_result.symbols),
+        coordinates_angstrom=tuple(tuple(r) for r in complex_result.coordinates_angstrom),
+        charge=complex_result.charge,
+        multiplicity=complex_result.multiplicity,
+        level=level.without_preopt(),
+        task="energy",
+        label=complex_result.label or "complex",
+    )
+
+
+def counterpoise_single_points(
+    complex_result: CalcResult,
+    charges_mults: Mapping[str, tuple[int, int]] | Sequence[tuple[int, int]],
+    level: LevelOfTheory,
+) -> list[CalcSpec]:
+    """Every single point ``run_counterpoise`` computes for ``complex_result`` (its own fragments) at
+    ``level``, full basis and own basis of each fragment in turn, as it runs them (full-basis ones
+    without dispersion): their content hashes find them in the cache."""
+    electronic = dataclasses.replace(level, dispersion=None) if level.dispersion else level
+    fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
+    specs = counterpoise_specs(complex_energy_spec(complex_result, level), fragments, charges_mults)
+    return [s for fs in specs for s in (dataclasses.replace(fs.full_basis, level=electronic), fs.own_basis)]
+
+
 def run_counterpoise(
     complex_result: CalcResult,
     fragments: Sequence[tuple[str, Sequence[int]]] | None,
@@ -317,15 +345,7 @@ def run_counterpoise(
     electronic = dataclasses.replace(level, dispersion=None) if level.dispersion else level
     if fragments is None:
         fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
-    complex_spec = CalcSpec(
-        symbols=tuple(complex_result.symbols),
-        coordinates_angstrom=tuple(tuple(r) for r in complex_result.coordinates_angstrom),
-        charge=complex_result.charge,
-        multiplicity=complex_result.multiplicity,
-        level=level.without_preopt(),
-        task="energy",
-        label=complex_result.label or "complex",
-    )
+    complex_spec = complex_energy_spec(complex_result, level)
     if _energy_level(complex_result.level) == _energy_level(level.to_dict()):
         e_complex, complex_source = complex_result.energy_hartree, complex_result.spec_hash
     else:
