@@ -87,6 +87,14 @@ def test_end_to_end_tiny_config_and_incremental_rerun(tmp_path, data_dir):
         assert (tmp_path / log).stat().st_size > 0
     assert "opt step 1" in (tmp_path / "results/tiny/logs/Li_water_NH3.pose0.log").read_text()
     assert int(row["n_poses_dft"]) >= 1 and float(row["E_bind_spread_eV"]) >= 0
+    # the plots, the cluster's picture and the run summary exist; `--report` collects them in one page
+    for name in ("binding_energies.png", "binding_energies.svg", "structures/Li_water_NH3.png"):
+        assert (tmp_path / "results/tiny/plots" / name).stat().st_size > 1000
+    summary = (tmp_path / "results/tiny/summary.html").read_text()
+    assert "Li_water_NH3" in summary and "<td>basis</td><td>sto-3g</td>" in summary
+    run(["--cores", "1", "--configfile", "tiny.yaml", "--report", "report.html"], tmp_path)
+    report = (tmp_path / "report.html").read_text()
+    assert "binding_energies.png" in report and "Li_water_NH3.png" in report and "summary.html" in report
 
     # add a candidate: one ligand, one cluster -> only the new species are computed
     records = tmp_path / "results/tiny/records"

@@ -1,5 +1,6 @@
-"""Matplotlib figures: binding energies next to the paper's values, and 3D pictures of clusters
-with the ion and its donor atoms highlighted."""
+"""Matplotlib figures: binding energies next to the paper's values, and pictures of clusters (3D
+structures projected along their principal axes, drawn back to front) with the ion and its donor
+atoms highlighted."""
 
 from __future__ import annotations
 
@@ -44,41 +45,133 @@ def plot_binding(rows: list[dict[str, Any]], level_label: str, paths: list[str |
     plt.close(fig)
 
 
+def _rotation(axis: int, degrees: float) -> np.ndarray:
+    a = np.radians(degrees)
+    c, s = np.cos(a), np.sin(a)
+    i, j = [k for k in range(3) if k != axis]
+    rot = np.eye(3)
+    rot[i, i], rot[i, j], rot[j, i], rot[j, j] = c, -s, s, c
+    return rot
+
+
+def _overlap(xyz: np.ndarray, heavy: np.ndarray) -> float:
+    """How much heavy atoms hide each other in the picture: the sum, over pairs closer than 1 Å in
+    the projection, of how much closer they are."""
+    flat = xyz[heavy, :2]
+    d = np.linalg.norm(flat[:, None, :] - flat[None, :, :], axis=-1)
+    return float(np.clip(1.0 - d[np.triu_indices(len(flat), 1)], 0.0, None).sum())
+
+
+def view_coordinates(xyz: np.ndarray, symbols: list[str] | None = None) -> np.ndarray:
+    """Coordinates turned so that the picture shows the most of the structure: centred on the ion
+    (atom 0), the axis of largest spread horizontal, the next vertical, the smallest towards the
+    viewer (principal axes of the positions; a right-handed frame, so nothing is mirrored). Given
+    ``symbols``, the view is then tilted by up to 30° about the two picture axes where that hides
+    fewer heavy atoms behind each other (``_overlap``)."""
+    centred = xyz - xyz[0]
+    if len(xyz) < 3:
+        return centred
+    spread = centred - centred.mean(axis=0)
+    _, vectors = np.linalg.eigh(spread.T @ spread)
+    axes = vectors[:, ::-1]  # largest spread first
+    if np.linalg.det(axes) < 0:
+        axes[:, 2] = -axes[:, 2]
+    view = centred @ axes
+    if symbols is None:
+        return view
+    heavy = np.array([s != "H" for s in symbols])
+    tilts = [(a, b) for a in (0, 15, -15, 30, -30) for b in (0, 15, -15, 30, -30)]  # untilted first
+    turned = [view @ _rotation(0, a).T @ _rotation(1, b).T for a, b in tilts]
+    return min(turned, key=lambda t: _overlap(t, heavy) - 1e-9)  # min keeps the first of equals
+
+
+def _label_position(start: np.ndarray, end: np.ndarray, placed: list[np.ndarray]) -> np.ndarray:
+    """Where a contact's distance label goes (picture coordinates, Å): on the contact, nearest its
+    middle, at least 0.5 Å from the labels ``placed`` before it (two contacts that overlap in the
+    projection would otherwise print their distances on top of each other); appended to ``placed``."""
+    direction = end - start
+    normal = np.array([-direction[1], direction[0]]) / max(np.linalg.norm(direction), 1e-9)
+    tries = [start + f * direction + o * normal for o in (0.0, 0.35, -0.35) for f in (0.5, 0.65, 0.35, 0.8)]
+    best = next((t for t in tries if all(np.linalg.norm(t - q) >= 0.5 for q in placed)), tries[0])
+    placed.append(best)
+    return best
+
+
 def render_cluster(record: CalcResult, path: str | Path, title: str = "") -> None:
-    """3D ball-and-stick picture: the ion large and violet, donor atoms ringed in black, ion–donor
-    contacts dashed with their distances (Å)."""
+    """Ball-and-stick picture, orthographic and drawn back to front: the ion large and violet, donor
+    atoms ringed in black, ion–donor contacts dashed with their distances (Å), the structure turned
+    to its principal axes (tilted where that hides fewer atoms) and filling the frame."""
     symbols = record.symbols
-    xyz = np.asarray(record.coordinates_angstrom)
-    xyz = xyz - xyz[0]
+    xyz = view_coordinates(np.asarray(record.coordinates_angstrom, dtype=float), list(symbols))
     contacts = ion_contacts(symbols, xyz, record.fragments) if len(symbols) > 1 else []
     donors = {c["index"] for c in contacts}
     radii = np.array([covalent_radii[atomic_numbers[s]] for s in symbols])
-    fig = plt.figure(figsize=(4.2, 4.2))
-    ax = fig.add_subplot(projection="3d")
+    # drawn radii (Å): the ion and heavy atoms large, H small
+    drawn = np.where(np.array(symbols) == "H", 0.17, 0.3)
+    drawn[0] = 0.45
+    lo = (xyz[:, :2] - drawn[:, None]).min(axis=0)
+    hi = (xyz[:, :2] + drawn[:, None]).max(axis=0)
+    pad = np.clip(3.0 - (hi - lo), 0.0, None) / 2  # at least 3 Å each way: a lone ion stays an atom
+    lo, hi = lo - pad, hi + pad
+    width, height = hi - lo
+    scale = 4.6 / max(width, height, 2.0)  # inches per Å: the larger side fills the figure
+    fig = plt.figure(figsize=(max(width * scale, 3.0) + 0.4, max(height * scale, 2.4) + 1.0))
+    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96 - 0.8 / fig.get_figheight()))
+    depth = xyz[:, 2]
+    z_range = max(np.ptp(depth), 1e-6)
+
+    def zorder(z: float) -> float:  # farther (smaller z) first
+        return 1 + 10 * (z - depth.min()) / z_range
+
     for i in range(len(symbols)):
         for j in range(i + 1, len(symbols)):
             if i == 0 and len(symbols) > 1 and record.fragments:
                 continue  # ion–ligand contacts are drawn separately
             if np.linalg.norm(xyz[i] - xyz[j]) < 1.2 * (radii[i] + radii[j]):
-                ax.plot(*zip(xyz[i], xyz[j], strict=True), color="0.45", lw=1.5)
+                z = min(depth[i], depth[j])
+                ax.plot(
+                    *zip(xyz[i, :2], xyz[j, :2], strict=True), color="0.45", lw=2.2, zorder=zorder(z) - 0.05
+                )
+    placed: list[np.ndarray] = []
     for c in contacts:
         j = c["index"]
-        ax.plot(*zip(xyz[0], xyz[j], strict=True), color="#7d3c98", lw=1.2, ls="--")
-        mid = (xyz[0] + xyz[j]) / 2
-        ax.text(*mid, f"{c['distance_angstrom']:.2f}", fontsize=6, color="#7d3c98")
-    colors = [jmol_colors[atomic_numbers[s]] for s in symbols]
-    sizes = [500 if i == 0 else 160 if s != "H" else 60 for i, s in enumerate(symbols)]
-    colors[0] = (0.49, 0.24, 0.6)
-    edge = ["black" if i in donors else "0.3" for i in range(len(symbols))]
-    widths = [2.0 if i in donors else 0.4 for i in range(len(symbols))]
-    ax.scatter(*xyz.T, s=sizes, c=colors, edgecolors=edge, linewidths=widths, depthshade=False, alpha=1.0)
-    span = max(np.abs(xyz).max(), 1.0)
-    ax.set(xlim=(-span, span), ylim=(-span, span), zlim=(-span, span))
-    ax.set_box_aspect((1, 1, 1))
+        z = min(depth[0], depth[j])
+        ax.plot(
+            *zip(xyz[0, :2], xyz[j, :2], strict=True),
+            color="#7d3c98",
+            lw=1.4,
+            ls="--",
+            zorder=zorder(z) - 0.05,
+        )
+        ax.text(
+            *_label_position(xyz[0, :2], xyz[j, :2], placed),
+            f"{c['distance_angstrom']:.2f}",
+            fontsize=7,
+            color="#5b2c6f",
+            ha="center",
+            va="center",
+            zorder=20,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+    for i in np.argsort(depth):
+        color = (0.49, 0.24, 0.6) if i == 0 else jmol_colors[atomic_numbers[symbols[i]]]
+        ax.add_patch(
+            plt.Circle(
+                xyz[i, :2],
+                drawn[i],
+                facecolor=color,
+                edgecolor="black" if i in donors else "0.3",
+                linewidth=2.2 if i in donors else 0.6,
+                zorder=zorder(depth[i]),
+            )
+        )
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_aspect("equal")
     ax.set_axis_off()
     cn = f"CN {len(contacts)}: " + ", ".join(f"{c['fragment']}:{c['element']}{c['atom']}" for c in contacts)
-    ax.set_title(f"{title or record.label}\n{cn}", fontsize=8)
-    fig.tight_layout()
+    cn = cn if contacts else ""
+    fig.suptitle(f"{title or record.label}\n{cn}", fontsize=8, y=0.995, va="top")
     fig.savefig(path, dpi=150)
     plt.close(fig)
 
