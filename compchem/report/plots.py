@@ -37,7 +37,10 @@ def plot_binding(rows: list[dict[str, Any]], level_label: str, paths: list[str |
     ax.set_xticks(x, names, rotation=20, ha="right")
     ax.set_ylabel("E_bind (eV)")
     ax.set_title("Li⁺ binding energy: E(Li⁺) + ΣE(L) − E(complex)", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    # headroom above the tallest bar for the legend, so that it never covers a bar
+    top = np.nanmax([*ours, *paper, 0.1])
+    ax.set_ylim(0, 1.3 * top)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", ncols=2)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     for path in paths:
