@@ -11,6 +11,7 @@ quadrature dominates (two thirds), so grid level 2 costs 0.78 of level 3 (profil
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 from compchem.models import LevelOfTheory
@@ -25,6 +26,9 @@ SCALING_EXPONENT = 2.6
 NO_DF_FACTOR = 4.0
 #: Cost relative to grid level 3 (measured on Li⁺–PDOL1: 58.5 s vs 74.8 s at grid level 2).
 GRID_FACTOR = {0: 0.5, 1: 0.6, 2: 0.78}
+#: An SCF alone, as a share of one SCF + gradient (profile_gradient.py, Li⁺–PDOL1: 50.3 of 74.8 s): the
+#: final single point of a level with ``opt_grid_level``.
+SCF_SHARE = 0.67
 
 
 @lru_cache(maxsize=256)
@@ -57,7 +61,13 @@ def optimization_seconds(
     costs one SCF."""
     if len(symbols) == 1:
         return seconds_per_gradient(n_basis_functions(symbols, level), level, threads)
-    seconds = seconds_per_gradient(n_basis_functions(symbols, level), level, threads) * steps
+    nbas = n_basis_functions(symbols, level)
+    if level.opt_grid_level is None:
+        seconds = seconds_per_gradient(nbas, level, threads) * steps
+    else:  # steps on the coarser grid, then one SCF on the level's own
+        steps_level = dataclasses.replace(level, grid_level=level.opt_grid_level)
+        seconds = seconds_per_gradient(nbas, steps_level, threads) * steps
+        seconds += SCF_SHARE * seconds_per_gradient(nbas, level, threads)
     if level.preopt is not None:
         pre = level.preopt
         seconds += seconds_per_gradient(n_basis_functions(symbols, pre), pre, threads) * preopt_steps

@@ -44,6 +44,10 @@ LEVEL_DEFAULTS: dict[str, Any] = {
     # the RMS displacement (Q-Chem's rule, geomeTRIC's ``qccnv``), which stops floppy clusters whose
     # last steps only turn flat torsions (pyscf backend)
     "opt_convergence_rule": None,
+    # DFT integration grid (PySCF level) of the optimization's steps; None = ``grid_level``. A coarser
+    # one makes every SCF + gradient cheaper (the XC quadrature is two thirds of one); the converged
+    # geometry then gets one single point at ``grid_level``, which is the recorded energy (pyscf backend)
+    "opt_grid_level": None,
 }
 
 #: Level keys that change only the optimizer's path, never the minimum it converges to (within the
@@ -95,6 +99,7 @@ class LevelOfTheory:
     solvent_eps: float | None = None
     opt_initial_hessian: str | None = None  # None: model Hessian; "xtb": GFN2-xTB; "preopt": stage 1's
     opt_convergence_rule: str | None = None  # None: all five criteria; "qchem": grms and (energy or drms)
+    opt_grid_level: int | None = None  # grid of the optimization steps; None: grid_level throughout
     #: Optional cheaper level whose optimization runs first; this level's optimization starts from its
     #: geometry (staged optimization: most steps of a floppy cluster happen at the cheap level).
     preopt: LevelOfTheory | None = None
@@ -140,6 +145,18 @@ class LevelOfTheory:
             )
         if merged["opt_initial_hessian"] == "preopt" and levels is not None and preopt is None:
             raise InputError(f"level '{name}': opt_initial_hessian 'preopt' needs a preopt_level")
+        opt_grid = merged["opt_grid_level"]
+        if opt_grid is not None and (
+            not isinstance(opt_grid, int)
+            or isinstance(opt_grid, bool)
+            or not 0 <= opt_grid <= merged["grid_level"]
+        ):
+            raise InputError(
+                f"level '{name}': opt_grid_level must be a PySCF grid level from 0 to grid_level "
+                f"({merged['grid_level']}) or null, got {opt_grid!r}"
+            )
+        if opt_grid is not None and merged["backend"] != "pyscf":
+            raise InputError(f"level '{name}': opt_grid_level applies to the pyscf backend")
         if merged["opt_convergence_rule"] is not None and merged["backend"] != "pyscf":
             raise InputError(
                 f"level '{name}': opt_convergence_rule applies to geomeTRIC (backend pyscf); Gaussian's "
@@ -158,9 +175,10 @@ class LevelOfTheory:
     def tighter_variants(self) -> list[LevelOfTheory]:
         """This level with its looser-than-default optimizer settings tightened to geomeTRIC's
         defaults, in every combination (itself first): all five criteria instead of
-        ``opt_convergence_rule``, the default energy threshold instead of a larger one, and the same
-        for the preopt level's rule. An optimization converged at any of them also meets this
-        level's criteria (``CalcSpec.reusable_keys``)."""
+        ``opt_convergence_rule``, the default energy threshold instead of a larger one, the same
+        for the preopt level's rule, and the full grid for the steps instead of ``opt_grid_level``.
+        An optimization converged at any of them also meets this level's criteria
+        (``CalcSpec.reusable_keys``)."""
         default_energy = LEVEL_DEFAULTS["opt_convergence_energy_hartree"]
         rules = list(dict.fromkeys([self.opt_convergence_rule, None]))
         energies = list(
@@ -174,11 +192,16 @@ class LevelOfTheory:
         preopts = [self.preopt]
         if self.preopt is not None and self.preopt.opt_convergence_rule is not None:
             preopts.append(replace(self.preopt, opt_convergence_rule=None))
+        # an optimization on the full grid answers one whose steps ran on a coarser grid
+        grids = list(dict.fromkeys([self.opt_grid_level, None]))
         return [
-            replace(self, opt_convergence_rule=r, opt_convergence_energy_hartree=e, preopt=p)
+            replace(
+                self, opt_convergence_rule=r, opt_convergence_energy_hartree=e, preopt=p, opt_grid_level=g
+            )
             for r in rules
             for e in energies
             for p in preopts
+            for g in grids
         ]
 
     def without_preopt(self) -> LevelOfTheory:
@@ -285,11 +308,12 @@ class CalcSpec:
     def content_hash(self) -> str:
         """SHA-256 of everything that determines the result (geometry rounded to 1e-6 Å).
 
-        ``opt_convergence_rule`` counts for optimizations only: a single point or Hessian at a given
-        geometry does not depend on how that geometry was converged."""
+        ``opt_convergence_rule`` and ``opt_grid_level`` count for optimizations only: a single point
+        or Hessian at a given geometry does not depend on how that geometry was converged."""
         level = self.level.science_dict()
         if self.task != "optimize":
             level.pop("opt_convergence_rule", None)
+            level.pop("opt_grid_level", None)
         payload = {
             "symbols": list(self.symbols),
             "coordinates_angstrom": [[round(x, 6) + 0.0 for x in row] for row in self.coordinates_angstrom],

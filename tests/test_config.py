@@ -254,6 +254,23 @@ def test_cli_estimate_counts_dft_poses(root, capsys):
     assert 0 < extra < float(rows["Li_PDOL"][6])
 
 
+def test_estimate_of_a_coarse_optimization_grid():
+    """opt_grid_level: the steps cost what they cost on that grid (GRID_FACTOR, measured), plus one SCF
+    on the level's own grid."""
+    from compchem import estimate
+    from compchem.models import LevelOfTheory
+
+    full = LevelOfTheory.from_dict("f", {"grid_level": 3})
+    coarse = LevelOfTheory.from_dict("c", {"grid_level": 3, "opt_grid_level": 2})
+    symbols = ["Li", "O", "H", "H"]
+    per_grad = estimate.seconds_per_gradient(estimate.n_basis_functions(symbols, full), full, 2)
+    t_full = estimate.optimization_seconds(symbols, full, 2, 10, 0)
+    t_coarse = estimate.optimization_seconds(symbols, coarse, 2, 10, 0)
+    assert t_full == pytest.approx(10 * per_grad)
+    assert t_coarse == pytest.approx((10 * estimate.GRID_FACTOR[2] + estimate.SCF_SHARE) * per_grad)
+    assert t_coarse < t_full
+
+
 def test_cli_overlay_merges_like_a_second_configfile(root):
     """`compchem --config config.yaml --overlay thermo_svp.yaml`: the overlay's thermo and level are added,
     everything else comes from the base config."""

@@ -264,3 +264,35 @@ def test_unreadable_scf_orbitals_fall_back_to_the_default_guess(tmp_path):
     from pyscf.scf import chkfile
 
     assert chkfile.load_scf(str(chk))[0].natm == 4  # rewritten by the run
+
+
+def test_coarse_optimization_grid_ends_with_a_single_point_on_the_level_grid(tmp_path):
+    """opt_grid_level: the steps run on grid level 1, the recorded energy is a grid-level-3 single point
+    at the converged geometry, and the geometry is that of the full-grid optimization."""
+    full = LevelOfTheory.from_dict("g", {"basis": "sto-3g", "density_fitting": False, "grid_level": 3})
+    coarse = LevelOfTheory.from_dict(
+        "g", {"basis": "sto-3g", "density_fitting": False, "grid_level": 3, "opt_grid_level": 1}
+    )
+    res = run_cached(spec(coarse, task="optimize"), R, Cache(tmp_path / "coarse"))
+    assert res.converged and res.extra["opt_grid_level"] == 1
+    # the recorded energy is the full-grid one at the final geometry
+    at_end = run_pyscf(spec(full, geom=tuple(map(tuple, res.coordinates_angstrom))), R)
+    assert res.energy_hartree == pytest.approx(at_end.energy_hartree, abs=1e-8)
+    assert res.extra["energy_at_opt_grid_hartree"] != res.energy_hartree  # the steps' grid differs
+    assert res.extra["scf_attempts"][-1] == {
+        "attempt": "final single point: as configured",
+        "converged": True,
+    }
+    # the same minimum as an optimization on the full grid (within the convergence criteria)
+    ref = run_cached(spec(full, task="optimize"), R, Cache(tmp_path / "full"))
+    assert res.energy_hartree == pytest.approx(ref.energy_hartree, abs=2e-5)
+    li_o = [
+        np.linalg.norm(np.subtract(r.coordinates_angstrom[0], r.coordinates_angstrom[1])) for r in (res, ref)
+    ]
+    assert li_o[0] == pytest.approx(li_o[1], abs=0.01)
+    # a full-grid result answers the coarse-grid spec (reusable), and single points ignore the key
+    assert ref.spec_hash in spec(coarse, task="optimize").reusable_keys()
+    assert spec(coarse).content_hash() == spec(full).content_hash()
+    assert spec(coarse, task="optimize").content_hash() != spec(full, task="optimize").content_hash()
+    with pytest.raises(InputError, match="opt_grid_level"):
+        LevelOfTheory.from_dict("bad", {"grid_level": 3, "opt_grid_level": 4})

@@ -203,10 +203,14 @@ def run_pyscf(
     n_steps_before = len(track.history)
     attempts: list[dict[str, Any]] = []
     scf_guess = "PySCF default"
+    coarse = optimizing and spec.level.opt_grid_level not in (None, spec.level.grid_level)
+    step_level = (
+        dataclasses.replace(spec.level, grid_level=spec.level.opt_grid_level) if coarse else spec.level
+    )
     for rung, (name, settings) in enumerate(SCF_LADDER):
         start = dataclasses.replace(spec, coordinates_angstrom=tuple(map(tuple, track.coords)))
         mol = build_mole(start, stream, max_memory_mb=int(0.85 * resources.memory_mb))
-        mf = make_scf(mol, spec.level, settings)
+        mf = make_scf(mol, step_level, settings)
         if optimizing and cache is not None:
             cache.scf_chk_path(key).parent.mkdir(parents=True, exist_ok=True)
             mf.chkfile = str(cache.scf_chk_path(key))
@@ -244,6 +248,26 @@ def run_pyscf(
             f"{spec.label}: SCF did not converge on any of {len(SCF_LADDER)} attempts "
             f"({'; '.join(a['attempt'] for a in attempts)})"
             + ("; the last good geometry is checkpointed" if optimizing and cache else "")
+        )
+    final_sp: dict[str, Any] = {}
+    if coarse and converged:
+        energy_steps = energy
+        t_sp = time.perf_counter()
+        energy, mf, mol = _final_single_point(spec, track.coords, resources, stream, attempts, cache, key)
+        final_sp = {
+            "opt_grid_level": spec.level.opt_grid_level,
+            "energy_at_opt_grid_hartree": energy_steps,
+            "final_single_point_s": round(time.perf_counter() - t_sp, 2),
+        }
+        log.info(
+            "%s: single point at grid level %d on the converged geometry: E=%.10f Ha (%+.2e Ha from "
+            "grid level %d), %.1f s",
+            spec.label,
+            spec.level.grid_level,
+            energy,
+            energy - energy_steps,
+            spec.level.opt_grid_level,
+            final_sp["final_single_point_s"],
         )
     wall = time.perf_counter() - t0
     grms, gmax = gradient_norms(grad) if grad is not None else (None, None)
@@ -284,6 +308,7 @@ def run_pyscf(
             "resumed_from_step": n_steps_before,
             "scf_attempts": attempts,
             "scf_initial_guess": scf_guess,
+            **final_sp,
             "hostname": platform.node(),
             **({"opt_initial_hessian": track.initial_hessian} if track.initial_hessian else {}),
         },
@@ -303,6 +328,43 @@ def run_pyscf(
             + ": rerun to continue, or raise opt_maxsteps"
         )
     return result
+
+
+def _final_single_point(
+    spec: CalcSpec,
+    coords: Any,
+    resources: Resources,
+    stream: IO[str] | None,
+    attempts: list[dict[str, Any]],
+    cache: Cache | None,
+    key: str,
+) -> tuple[float, Any, Any]:
+    """Energy at the level's own grid on the geometry an optimization on ``opt_grid_level``
+    converged to (energy, SCF object, molecule). The SCF starts from the optimization's last orbitals
+    (its SCF checkpoint, same basis) and goes down ``SCF_LADDER`` if it does not converge; every
+    attempt is added to ``attempts``."""
+    at = dataclasses.replace(spec, coordinates_angstrom=tuple(map(tuple, coords)))
+    chk = cache.scf_chk_path(key) if cache is not None else None
+    for name, settings in SCF_LADDER:
+        mol = build_mole(at, stream, max_memory_mb=int(0.85 * resources.memory_mb))
+        mf = make_scf(mol, spec.level, settings)
+        if chk is not None and chk.exists() and "init_guess" not in settings:
+            mf.chkfile, mf.init_guess = str(chk), "chkfile"
+        try:
+            energy = _scf(mf, at)
+        except _SCFNotConverged as exc:
+            attempts.append(
+                {"attempt": f"final single point: {name}", "converged": False, "message": str(exc)}
+            )
+            log.warning("%s: final single point: %s", spec.label, exc)
+            continue
+        attempts.append({"attempt": f"final single point: {name}", "converged": True})
+        return energy, mf, mol
+    raise ConvergenceError(
+        f"{spec.label}: the single point at grid level {spec.level.grid_level} on the converged geometry "
+        f"did not converge on any of {len(SCF_LADDER)} attempts"
+        + (f"; the optimization is checkpointed at {cache.path(key, 'checkpoint')}" if cache else "")
+    )
 
 
 def _carry_scf_guess(mf: Any, spec: CalcSpec, cache: Cache, resumed_key: str | None) -> str:
