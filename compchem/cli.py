@@ -65,13 +65,13 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     for lname in plan.run_levels:
         level = plan.levels[lname]
         print(f"level '{lname}': {level.describe()}, on {args.cores} cores")
-        header = ("species", "atoms", "nbasis", "mem_MB", "s/gradient", "poses", "opt_h")
+        header = ("species", "atoms", "nbasis", "mem_MB", "s/step", "poses", "opt_h")
         print("  {:<20s} {:>5s} {:>6s} {:>7s} {:>10s} {:>5s} {:>6s}".format(*header))
         total = 0.0
         for name in plan.species():
             symbols = plan.symbols(name)
             nbas = estimate.n_basis_functions(symbols, level)
-            per_grad = estimate.seconds_per_gradient(nbas, level, args.cores)
+            per_grad = estimate.seconds_per_step(nbas, level, args.cores)
             # every DFT pose of a cluster is optimized (at most dft_poses; fewer if the search finds fewer)
             poses = plan.dft_poses(name) if name in plan.clusters else 1
             seconds = estimate.optimization_seconds(symbols, level, args.cores, args.steps, args.preopt_steps)

@@ -53,6 +53,14 @@ def seconds_per_gradient(n_basis: int, level: LevelOfTheory, threads: int) -> fl
     return t if level.density_fitting else t * NO_DF_FACTOR
 
 
+def seconds_per_step(n_basis: int, level: LevelOfTheory, threads: int) -> float:
+    """Predicted wall seconds of one optimization step (SCF + gradient), on ``opt_grid_level`` where
+    the level sets one."""
+    if level.opt_grid_level is not None:
+        level = dataclasses.replace(level, grid_level=level.opt_grid_level)
+    return seconds_per_gradient(n_basis, level, threads)
+
+
 def optimization_seconds(
     symbols: list[str], level: LevelOfTheory, threads: int, steps: int, preopt_steps: int
 ) -> float:
@@ -62,11 +70,8 @@ def optimization_seconds(
     if len(symbols) == 1:
         return seconds_per_gradient(n_basis_functions(symbols, level), level, threads)
     nbas = n_basis_functions(symbols, level)
-    if level.opt_grid_level is None:
-        seconds = seconds_per_gradient(nbas, level, threads) * steps
-    else:  # steps on the coarser grid, then one SCF on the level's own
-        steps_level = dataclasses.replace(level, grid_level=level.opt_grid_level)
-        seconds = seconds_per_gradient(nbas, steps_level, threads) * steps
+    seconds = seconds_per_step(nbas, level, threads) * steps
+    if level.opt_grid_level is not None:  # then one SCF on the level's own grid
         seconds += SCF_SHARE * seconds_per_gradient(nbas, level, threads)
     if level.preopt is not None:
         pre = level.preopt
