@@ -26,10 +26,9 @@ from compchem.records import Cache, read_json
 STATES = ("not built", "pending", "checkpoint", "done", "screened out")
 
 
-def _stage_row(spec: CalcSpec, cache: Cache) -> dict[str, Any]:
-    """State of one optimization (one stage) from the cache: its record, else its checkpoint."""
-    level = spec.level
-    row: dict[str, Any] = {
+def _pending_row(level: LevelOfTheory) -> dict[str, Any]:
+    """The row of a stage with nothing computed yet (its thresholds from ``level``)."""
+    return {
         "stage_level": level.name,
         "state": "pending",
         "gradients": 0,
@@ -43,8 +42,13 @@ def _stage_row(spec: CalcSpec, cache: Cache) -> dict[str, Any]:
         "wall_time_s": 0.0,
         "converged": False,
         "updated": None,
-        "cache_key": spec.content_hash(),
+        "cache_key": None,
     }
+
+
+def _stage_row(spec: CalcSpec, cache: Cache) -> dict[str, Any]:
+    """State of one optimization (one stage) from the cache: its record, else its checkpoint."""
+    row = {**_pending_row(spec.level), "cache_key": spec.content_hash()}
     keys = spec.reusable_keys()
     found = cache.find(keys, "record")
     kind = "record"
@@ -91,10 +95,7 @@ def optimization_progress(spec: CalcSpec, cache: Cache) -> list[dict[str, Any]]:
     stage1 = _stage_row(stage1_spec, cache)
     final_level = level.without_preopt()
     if stage1["state"] != "done":
-        stage2 = _stage_row(dataclasses.replace(spec, level=final_level), cache)
-        stage2.update(state="pending", gradients=0, cache_key=None)  # its start is not known yet
-        stage2.update({k: None for k in ("energy_hartree", "updated", "last_step_s")})
-        return [stage1, stage2]
+        return [stage1, _pending_row(final_level)]  # its start (stage 1's minimum) is not known yet
     _, record = cache.find(stage1_spec.reusable_keys(), "record")
     stage2_spec = dataclasses.replace(
         spec,
