@@ -123,13 +123,18 @@ def dft_species(plan: Plan, structures_dir: Path) -> list[tuple[str, Path]]:
     return out
 
 
+def _results_and_cache(plan: Plan, cache_dir: str | Path | None) -> tuple[Path, Cache]:
+    """The plan's results folder and its content cache (``results/cache`` unless ``cache_dir``)."""
+    results = Path(plan.results_dir)
+    return results, Cache(cache_dir if cache_dir is not None else results / "cache")
+
+
 def plan_progress(plan: Plan, cache_dir: str | Path | None = None) -> list[dict[str, Any]]:
     """One row per (run level, DFT species, stage) of ``plan``: its state and numbers (see
     ``_stage_row``); species not built yet are ``not built``."""
     from compchem.jobs import spec_from_build
 
-    results = Path(plan.results_dir)
-    cache = Cache(cache_dir if cache_dir is not None else results / "cache")
+    results, cache = _results_and_cache(plan, cache_dir)
     rows: list[dict[str, Any]] = []
     for lname in plan.run_levels:
         level: LevelOfTheory = plan.levels[lname]
@@ -170,8 +175,7 @@ def counterpoise_progress(plan: Plan, cache_dir: str | Path | None = None) -> li
 
     if not plan.config.get("thermo", {}).get("counterpoise"):
         return []
-    results = Path(plan.results_dir)
-    cache = Cache(cache_dir if cache_dir is not None else results / "cache")
+    results, cache = _results_and_cache(plan, cache_dir)
     rows = []
     for lname in plan.run_levels:
         level = plan.levels[lname]

@@ -274,6 +274,12 @@ def complex_energy_spec(complex_result: CalcResult, level: LevelOfTheory) -> Cal
     )
 
 
+def electronic_level(level: LevelOfTheory) -> LevelOfTheory:
+    """``level`` without its empirical dispersion: the level of the full-basis (ghost-atom) single
+    points, since dispersion depends on the nuclei only and stays outside the counterpoise term."""
+    return dataclasses.replace(level, dispersion=None) if level.dispersion else level
+
+
 def counterpoise_single_points(
     complex_result: CalcResult,
     charges_mults: Mapping[str, tuple[int, int]] | Sequence[tuple[int, int]],
@@ -282,7 +288,7 @@ def counterpoise_single_points(
     """Every single point ``run_counterpoise`` computes for ``complex_result`` (its own fragments) at
     ``level``, full basis and own basis of each fragment in turn, as it runs them (full-basis ones
     without dispersion): their content hashes find them in the cache."""
-    electronic = dataclasses.replace(level, dispersion=None) if level.dispersion else level
+    electronic = electronic_level(level)
     fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
     specs = counterpoise_specs(complex_energy_spec(complex_result, level), fragments, charges_mults)
     return [s for fs in specs for s in (dataclasses.replace(fs.full_basis, level=electronic), fs.own_basis)]
@@ -342,7 +348,7 @@ def run_counterpoise(
     # SCIENCE.md §2: dispersion (D3/D4) depends on the nuclei only and is added outside the
     # counterpoise term: the ghost-atom single points run without it, and each fragment's own
     # dispersion energy is added to both its own- and full-basis energies, so it cancels in the BSSE.
-    electronic = dataclasses.replace(level, dispersion=None) if level.dispersion else level
+    electronic = electronic_level(level)
     if fragments is None:
         fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
     complex_spec = complex_energy_spec(complex_result, level)
