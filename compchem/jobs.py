@@ -109,7 +109,7 @@ def build_structure_job(
         ).hexdigest()
         cache = Cache(cache_dir) if cache_dir else None
         built = cache.get(key, "build") if cache else None
-        if built is not None and _lacks_pose_coordinates(built):
+        if built is not None and _lacks_pose_coordinates(built, definition):
             built = _add_pose_coordinates(built, build_structure(definition), definition["name"])
             cache.put(key, "build", built, overwrite=True)
         elif built is not None:
@@ -130,9 +130,12 @@ def build_structure_job(
         )
 
 
-def _lacks_pose_coordinates(built: dict[str, Any]) -> bool:
-    """A cluster build cached before the poses' coordinates were stored (only pose 0 had them)."""
-    return any("coordinates_angstrom" not in c for c in built.get("candidates", []))
+def _lacks_pose_coordinates(built: dict[str, Any], definition: dict[str, Any]) -> bool:
+    """A cluster build cached before the poses' coordinates were stored (only pose 0 had them).
+    A free ligand's candidates are conformers that never go to DFT and carry no coordinates."""
+    return definition["kind"] == "cluster" and any(
+        "coordinates_angstrom" not in c for c in built.get("candidates", [])
+    )
 
 
 def _add_pose_coordinates(cached: dict[str, Any], fresh: dict[str, Any], name: str) -> dict[str, Any]:

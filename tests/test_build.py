@@ -1,3 +1,5 @@
+import logging
+
 import numpy as np
 import pytest
 
@@ -86,6 +88,32 @@ def test_zn_capped_imidazolate_model():
     assert len(donors) == 1
     atom = mol.GetAtomWithIdx(donors[0])
     assert atom.GetSymbol() == "N" and atom.GetIsAromatic() and atom.GetDegree() == 2
+
+
+def test_cached_ligand_build_is_reused_without_a_new_search(tmp_path, caplog):
+    """A free ligand's conformer candidates carry no coordinates by design; its cached build is
+    reused as it is instead of being taken for an old cluster build and searched again."""
+    from compchem.jobs import build_structure_job
+    from compchem.records import read_json
+
+    definition = {
+        "kind": "ligand",
+        "name": "DME",
+        "smiles": "COCCOC",
+        "charge": 0,
+        "multiplicity": 1,
+        "build": {"seed": 7, "n_conformers": 4, "ligand_candidates": 3, "preopt_method": "GFN2-xTB"},
+    }
+    build, cache = tmp_path / "DME.build.json", str(tmp_path / "cache")
+    build_structure_job(definition, str(tmp_path / "DME.xyz"), str(build), cache)
+    first = read_json(build)
+    assert len(first["candidates"]) == 3
+    assert not any("coordinates_angstrom" in c for c in first["candidates"])
+    with caplog.at_level(logging.INFO, logger="compchem.jobs"):
+        build_structure_job(definition, str(tmp_path / "DME.xyz"), str(build), cache)
+    assert "reusing cached structure" in caplog.text
+    assert "upgraded" not in caplog.text
+    assert read_json(build)["candidates"] == first["candidates"]
 
 
 def test_pose_species_and_upgrade_of_an_older_cached_build(tmp_path):
