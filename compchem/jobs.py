@@ -564,6 +564,7 @@ def thermo_job(
     """
     import dataclasses
 
+    from compchem.analysis.parity import geometry_change
     from compchem.backends import xtb
     from compchem.backends.base import run_cached
     from compchem.backends.pyscf_hessian import ensure_minimum
@@ -626,6 +627,32 @@ def thermo_job(
                 stream=stream,
                 **freq_calls,
             )
+        moved: dict[str, Any] | None = None
+        if composite and len(record.symbols) > 1:
+            moved = geometry_change(
+                list(record.symbols),
+                record.fragments,
+                np.asarray(record.coordinates_angstrom),
+                np.asarray(minimum["coordinates_angstrom"]),
+            )
+            log.info(
+                "%s: minimum at %s lies %.3f Å (RMSD) from the %s geometry",
+                record.label,
+                freq_name,
+                moved["rmsd_angstrom"],
+                level_obj.name,
+            )
+            if moved["coordination_kept"] is False:
+                log.warning(
+                    "%s: at %s the ion's donors changed (%d -> %d, RMSD %.3f Å): its thermal "
+                    "corrections belong to another minimum than the %s one",
+                    record.label,
+                    freq_name,
+                    moved["coordination_number_before"],
+                    moved["coordination_number_after"],
+                    moved["rmsd_angstrom"],
+                    level_obj.name,
+                )
         # composite: the electronic energy is the record's; only the corrections come from the
         # frequencies level
         electronic_hartree = record.energy_hartree if composite else minimum["energy_hartree"]
@@ -669,6 +696,8 @@ def thermo_job(
             "coordinates_angstrom": minimum["coordinates_angstrom"],
             "frequencies": freq,
             "imaginary_mode_history": history,
+            # composite: how far the re-optimization at the frequencies level moved the structure
+            "frequencies_geometry_change": moved,
             "thermo": dataclasses.asdict(thermo),
             "settings": settings,
         },

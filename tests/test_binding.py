@@ -226,3 +226,72 @@ def test_cli_table_prints_exchanges_of_finished_records(tmp_path, capsys):
     assert main(["--config", str(tmp_path / "c.yaml"), "table", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "exchange x: Li_w2 -> Li_w + water: dE_exchange_eV 4.0817" in out
+
+
+def test_geometry_change_flags_a_changed_coordination():
+    """geometry_change (composite thermochemistry): a rotated copy has RMSD 0 and keeps its donors;
+    pulling one water's O from 1.9 Å to 3.5 Å (beyond the 2.6 Å contact cutoff of ion_contacts) is
+    flagged as another minimum."""
+    import numpy as np
+
+    from compchem.analysis.parity import geometry_change
+
+    symbols = ["Li", "O", "H", "H", "O", "H", "H"]
+    fragments = [
+        {"name": "Li", "atom_indices": [0]},
+        {"name": "water", "atom_indices": [1, 2, 3]},
+        {"name": "water", "atom_indices": [4, 5, 6]},
+    ]
+    before = np.array(
+        [
+            [0, 0, 0],
+            [1.9, 0, 0],
+            [2.5, 0.76, 0],
+            [2.5, -0.76, 0],
+            [-1.9, 0, 0],
+            [-2.5, 0, 0.76],
+            [-2.5, 0, -0.76],
+        ],
+        dtype=float,
+    )
+    turn = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    same = geometry_change(symbols, fragments, before, before @ turn.T + 3.0)
+    assert same["rmsd_angstrom"] == pytest.approx(0.0, abs=1e-6)
+    assert same["coordination_kept"] and same["coordination_number_before"] == 2
+    after = before.copy()
+    after[4:] += [-1.6, 0.0, 0.0]
+    moved = geometry_change(symbols, fragments, before, after)
+    assert not moved["coordination_kept"]
+    assert (moved["coordination_number_before"], moved["coordination_number_after"]) == (2, 1)
+    assert moved["rmsd_angstrom"] > 0.3
+    # a free ligand (one fragment) has no ion contacts to compare
+    free = geometry_change(symbols[1:4], [{"name": "w", "atom_indices": [0, 1, 2]}], before[1:4], before[1:4])
+    assert free["coordination_kept"] is None and free["rmsd_angstrom"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_binding_and_exchange_tables_flag_thermo_from_another_minimum(tmp_path):
+    """A composite thermo file whose cluster changed donors at the frequencies level gives
+    thermo_coordination_kept False in the binding and exchange rows and a caution in the Markdown."""
+    thermo = {
+        "Li_ion": thermo_file(-7.2, 0.0, 0.0014, -0.016, "f"),
+        "water": thermo_file(-76.3, 0.021, 0.025, 0.004, "f"),
+        "Li_w2": thermo_file(-160.0, 0.046, 0.055, 0.012, "f"),
+        "Li_w": thermo_file(-83.55, 0.024, 0.03, 0.0, "f"),
+    }
+    thermo["water"]["frequencies_geometry_change"] = {"rmsd_angstrom": 0.01, "coordination_kept": None}
+    thermo["Li_w2"]["frequencies_geometry_change"] = {"rmsd_angstrom": 0.42, "coordination_kept": False}
+    cluster = [{"name": "Li_w2", "ligands": ["water", "water"]}]
+    row = binding_rows(records(), cluster, "Li_ion", thermo=thermo)[0]
+    assert row["thermo_coordination_kept"] is False and row["thermo_geometry_rmsd_angstrom"] == 0.42
+    recs = {**records(), "Li_w": rec("Li_w", -83.55)}
+    ex = exchange_rows(recs, [{"name": "x", "reactants": ["Li_w2"], "products": ["Li_w", "water"]}], thermo)
+    assert ex[0]["thermo_coordination_kept"] is False
+    write_tables(
+        [row], "t", records(), tmp_path / "b.csv", tmp_path / "b.md", tmp_path / "b.json", exchanges=ex
+    )
+    md = (tmp_path / "b.md").read_text()
+    assert "Caution: at the frequencies level the ion's donor atoms changed" in md and "of Li_w2" in md
+    assert "Caution: the ZPE/H/G columns of x" in md
+    # without the record of a change (older thermo files) nothing is claimed
+    del thermo["Li_w2"]["frequencies_geometry_change"], thermo["water"]["frequencies_geometry_change"]
+    assert binding_rows(records(), cluster, "Li_ion", thermo=thermo)[0]["thermo_coordination_kept"] is None

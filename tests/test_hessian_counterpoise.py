@@ -22,6 +22,7 @@ Where the reference values come from:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 
@@ -361,7 +362,11 @@ def test_thermal_corrections_from_gfn2_xtb(species, tmp_path):
     energies stay, the corrections come from tblite Hessians at the xTB minima. Reference: the ZPE of
     H2O is 13.2 kcal/mol = 0.0210 Ha (NIST CCCBDB, from the experimental fundamentals); GFN2-xTB lands
     within 10 % of it."""
-    got = {k: _thermo_at_xtb(species[k], tmp_path) for k in ("li", "water", "complex")}
+    with_fragments = dataclasses.replace(
+        species["complex"], fragments=[{"name": n, "atom_indices": list(i)} for n, i in FRAGMENTS]
+    )
+    got = {k: _thermo_at_xtb(species[k], tmp_path) for k in ("li", "water")}
+    got["complex"] = _thermo_at_xtb(with_fragments, tmp_path)
     for t in got.values():
         assert t["composite"] and t["frequencies_level"] == "GFN2-xTB" and t["is_minimum"]
     assert got["water"]["electronic_energy_hartree"] == species["water"].energy_hartree
@@ -369,6 +374,12 @@ def test_thermal_corrections_from_gfn2_xtb(species, tmp_path):
     assert len(got["complex"]["frequencies"]["frequencies_cm1"]) == 6
     assert got["water"]["thermo"]["zpe_hartree"] == pytest.approx(0.0210, rel=0.10)
     assert got["water"]["frequencies"]["hessian_method"] == "finite-difference (GFN2-xTB, tblite)"
+    # the xTB minimum of Li+(H2O) keeps its Li-O contact; a free ligand has none to compare
+    moved = got["complex"]["frequencies_geometry_change"]
+    assert moved["coordination_kept"] and moved["coordination_number_after"] == 1
+    assert 0.0 < moved["rmsd_angstrom"] < 0.3
+    assert got["water"]["frequencies_geometry_change"]["coordination_kept"] is None
+    assert got["li"]["frequencies_geometry_change"] is None
     # association Li+ + H2O -> Li+(H2O): D0 < De and dG above dH (binding weaker in free energy)
     th = {k: t["thermo"] for k, t in got.items()}
     d_e = th["li"]["energy_hartree"] + th["water"]["energy_hartree"] - th["complex"]["energy_hartree"]

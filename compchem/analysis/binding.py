@@ -55,6 +55,10 @@ COLUMNS = [
     "dG_bind_eV",
     "all_minima",
     "frequencies_level",
+    # composite thermochemistry: how far the re-optimization at the frequencies level moved the
+    # cluster, and whether every species kept its ion's donor atoms there
+    "thermo_geometry_rmsd_angstrom",
+    "thermo_coordination_kept",
     "thermo_temperature_K",
     "thermo_standard_state",
     "E_int_frozen_eV",
@@ -137,6 +141,18 @@ def _thermo_delta(
     }
 
 
+def _coordination_kept(thermo: dict[str, dict[str, Any]], names: list[str]) -> bool | None:
+    """False when the re-optimization at the frequencies level (composite thermochemistry) changed the
+    ion's donor atoms of any of ``names``, so that their corrections belong to another minimum; None
+    when no thermo file says (not composite, or written before this was recorded)."""
+    kept = [
+        thermo[n]["frequencies_geometry_change"]["coordination_kept"]
+        for n in names
+        if (thermo[n].get("frequencies_geometry_change") or {}).get("coordination_kept") is not None
+    ]
+    return all(kept) if kept else None
+
+
 def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], cluster: str) -> dict[str, Any]:
     """Binding (positive = bound) from ZPE-corrected energies, H(T) and G(T) of every species."""
     # binding = Σ E(fragments) − E(cluster): the dissociation cluster -> fragments
@@ -149,6 +165,10 @@ def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], clust
         "dG_bind_eV": round(hartree_to_ev(d["gibbs_hartree"]), 4),
         "all_minima": all(thermo[n]["is_minimum"] for n in (*species, cluster)),
         "frequencies_level": thermo[cluster].get("frequencies_level"),
+        "thermo_geometry_rmsd_angstrom": (thermo[cluster].get("frequencies_geometry_change") or {}).get(
+            "rmsd_angstrom"
+        ),
+        "thermo_coordination_kept": _coordination_kept(thermo, [*species, cluster]),
         "thermo_temperature_K": thermo[cluster]["thermo"]["temperature_k"],
         "thermo_standard_state": thermo[cluster]["thermo"]["standard_state"],
     }
@@ -291,6 +311,7 @@ def _exchange_thermo_columns(thermo: dict[str, dict[str, Any]], ex: dict[str, An
         "dH_exchange_eV": round(hartree_to_ev(d["enthalpy_hartree"]), 4),
         "dG_exchange_eV": round(hartree_to_ev(d["gibbs_hartree"]), 4),
         "frequencies_level": thermo[ex["products"][0]].get("frequencies_level"),
+        "thermo_coordination_kept": _coordination_kept(thermo, [*ex["reactants"], *ex["products"]]),
     }
 
 
@@ -320,6 +341,7 @@ EXCHANGE_COLUMNS = [
     "dH_exchange_eV",
     "dG_exchange_eV",
     "frequencies_level",
+    "thermo_coordination_kept",
     "description",
 ]
 
@@ -376,6 +398,15 @@ def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
         ]
     lines += ["| " + " | ".join(ANALYSIS_MD_COLUMNS) + " |", "|" + "---|" * len(ANALYSIS_MD_COLUMNS)]
     lines += ["| " + " | ".join(_fmt(r[c]) for c in ANALYSIS_MD_COLUMNS) + " |" for r in filled]
+    moved = [r for r in filled if r.get("thermo_coordination_kept") is False]
+    if moved:
+        lines += [
+            "",
+            "Caution: at the frequencies level the ion's donor atoms changed in the re-optimization of "
+            f"{', '.join(r['cluster'] for r in moved)} (or of one of its ligands): the ZPE/H/G "
+            "corrections there belong to another minimum than the table's geometry "
+            "(column thermo_coordination_kept; RMSD in thermo_geometry_rmsd_angstrom).",
+        ]
     return lines
 
 
@@ -448,6 +479,14 @@ def write_tables(
             + " |"
             for x in exchanges
         ]
+        moved = [x["reaction"] for x in exchanges if x.get("thermo_coordination_kept") is False]
+        if moved:
+            lines += [
+                "",
+                f"Caution: the ZPE/H/G columns of {', '.join(moved)} include a species whose ion "
+                "changed its donor atoms in the re-optimization at the frequencies level "
+                "(see the caution above).",
+            ]
     lines += [
         "",
         "Species energies (Hartree) and optimization steps:",

@@ -22,6 +22,37 @@ def kabsch_rmsd(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(((a @ rot - b) ** 2).sum(axis=1).mean()))
 
 
+def geometry_change(
+    symbols: list[str],
+    fragments: list[dict[str, Any]],
+    before: np.ndarray,
+    after: np.ndarray,
+) -> dict[str, Any]:
+    """How far a structure moved between two optimizations of it (e.g. the paper-level minimum and
+    its re-optimization at a cheaper frequencies level): RMSD after superposition (Å) and, for a
+    cluster (more than one fragment, the ion at index 0), the ion's coordination before and after
+    (donors within the contact cutoff of ``ion_contacts``). ``coordination_kept`` is False when the
+    set of donor atoms changed: the structure then sits in another minimum; None without two
+    fragments (a free ligand, or a record without fragment information)."""
+    from compchem.build.cluster import ion_contacts
+
+    out: dict[str, Any] = {"rmsd_angstrom": round(kabsch_rmsd(before, after), 4)}
+    if len(fragments) < 2:
+        return {**out, "coordination_kept": None}
+    donors = []
+    for coords in (before, after):
+        contacts = ion_contacts(symbols, np.asarray(coords, float), fragments)
+        donors.append(sorted(c["index"] for c in contacts))
+    return {
+        **out,
+        "coordination_number_before": len(donors[0]),
+        "coordination_number_after": len(donors[1]),
+        "donors_before": donors[0],
+        "donors_after": donors[1],
+        "coordination_kept": donors[0] == donors[1],
+    }
+
+
 def compare_records(a: CalcResult, b: CalcResult) -> dict[str, Any]:
     """Energy difference ``b − a`` (Hartree), geometry RMSD (Å) and frequency differences (cm⁻¹)."""
     if list(a.symbols) != list(b.symbols):
