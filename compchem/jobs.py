@@ -729,6 +729,7 @@ def counterpoise_job(
             f"relaxed records and {len(charges_mults)} charge/multiplicity pairs"
         )
     relaxed = [read_record(path) for path in relaxed_records]
+    cache = Cache(cache_dir) if cache_dir else None
     with job_log(log_path) as stream:
         out = run_counterpoise(
             complex_result,
@@ -736,8 +737,19 @@ def counterpoise_job(
             [tuple(cm) for cm in charges_mults],
             level_obj,
             Resources(threads=threads, memory_mb=memory_mb),
-            Cache(cache_dir) if cache_dir else None,
+            cache,
             relaxed=relaxed,
             stream=stream,
         )
+    if cache is not None and log_path is not None:
+        archive_log(cache, counterpoise_log_key(out), log_path)
     write_json_atomic(out_path, out)
+
+
+def counterpoise_log_key(analysis: dict[str, Any]) -> str:
+    """Cache key of a counterpoise job's log: from the complex energy's and every single point's
+    content hash, so a rerun that only reuses cached single points gets the log that computed them."""
+    hashes = [analysis["complex_energy_source"]] + [
+        f[k] for f in analysis["fragments"] for k in ("full_basis_spec_hash", "own_basis_spec_hash")
+    ]
+    return hashlib.sha256(json.dumps(["counterpoise", hashes]).encode()).hexdigest()

@@ -144,15 +144,30 @@ def test_counterpoise_progress_counts_the_jobs_single_points(tmp_path):
     assert (row["state"], row["single_points_cached"]) == ("partial", 1)
 
     out = results / "single" / "counterpoise" / "Li_w.json"
-    counterpoise_job(
-        str(records / "Li_w.json"),
-        [str(records / "Li_ion.json"), str(records / "water.json")],
-        cms,
-        level.to_dict(),
-        str(out),
-        cache_dir=str(cache),
-    )
+    log = tmp_path / "Li_w.counterpoise.log"
+
+    def counterpoise():
+        counterpoise_job(
+            str(records / "Li_w.json"),
+            [str(records / "Li_ion.json"), str(records / "water.json")],
+            cms,
+            level.to_dict(),
+            str(out),
+            cache_dir=str(cache),
+            log_path=str(log),
+        )
+
+    counterpoise()
     assert [r["state"] for r in counterpoise_progress(plan) if r["level"] == "single"] == ["done"]
+    computed = log.read_text()
+    assert "Li_w.cp1.water.full: energy" in computed  # three single points ran here
+    # a rerun takes every single point from the cache; its log (Snakemake deletes a job's log
+    # before it reruns) keeps the one that computed them
+    log.unlink()
+    counterpoise()
+    rerun = log.read_text()
+    assert "Li_w.cp0.Li.full: reusing cached result" in rerun
+    assert "==== log of the run that computed this result" in rerun and computed in rerun
     # the single points counted are exactly those the real job ran and cached
     out.unlink()
     (row,) = [r for r in counterpoise_progress(plan) if r["level"] == "single"]

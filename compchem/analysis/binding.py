@@ -366,6 +366,7 @@ ANALYSIS_MD_COLUMNS = [
     "dH_bind_eV",
     "dG_bind_eV",
     "all_minima",
+    "thermo_coordination_kept",
 ]
 
 
@@ -403,7 +404,7 @@ def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
         lines += [
             "",
             "Caution: at the frequencies level the ion's donor atoms changed in the re-optimization of "
-            f"{', '.join(r['cluster'] for r in moved)} (or of one of its ligands): the ZPE/H/G "
+            f"{', '.join(r['cluster'] for r in moved)}: the ZPE/H/G "
             "corrections there belong to another minimum than the table's geometry "
             "(column thermo_coordination_kept; RMSD in thermo_geometry_rmsd_angstrom).",
         ]

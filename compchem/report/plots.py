@@ -250,6 +250,7 @@ def summary_html(
         parts.append(f"<h2>Ligand exchange</h2><p>{esc(EXCHANGE_DEFINITION)}.</p>")
         columns = ["reaction", "equation", "dE_exchange_eV", "dE_exchange_kcal_per_mol"]
         columns += ["dE_ZPE_exchange_eV", "dH_exchange_eV", "dG_exchange_eV", "frequencies_level"]
+        columns += ["thermo_coordination_kept"]
         parts += _html_table(exchanges, columns)
     return "<html><body>" + "".join(parts) + "</body></html>\n"
 
