@@ -503,6 +503,14 @@ def build_plan(
             from compchem.backends.pyscf_backend import check_basis as _check
 
             _check(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")
+    if cfg["thermo"].get("solvent"):
+        for lname in cfg["run_levels"]:
+            if levels[lname].backend != "pyscf" or levels[lname].solvent_model:
+                raise InputError(
+                    f"thermo.solvent: run level '{lname}' must be a gas-phase PySCF level for implicit-"
+                    f"solvent single points (backend {levels[lname].backend}, solvent "
+                    f"{levels[lname].solvent_model})"
+                )
     return Plan(
         ion["symbol"],
         ion["charge"],

@@ -482,6 +482,7 @@ def binding_table_job(
     thermo_paths: dict[str, str] | None = None,
     counterpoise_paths: dict[str, str] | None = None,
     pose_paths: dict[str, str] | None = None,
+    solvent_paths: dict[str, str] | None = None,
 ) -> None:
     """Binding-energy and exchange tables from the records only (CSV, Markdown, JSON)."""
     from compchem.analysis.binding import binding_rows, exchange_rows, write_tables
@@ -492,6 +493,7 @@ def binding_table_job(
         thermo = {name: read_json(path) for name, path in (thermo_paths or {}).items()}
         counterpoise = {name: read_json(path) for name, path in (counterpoise_paths or {}).items()}
         poses = {name: read_json(path) for name, path in (pose_paths or {}).items()}
+        solvent = {name: read_json(path) for name, path in (solvent_paths or {}).items()}
         rows = binding_rows(
             records,
             clusters,
@@ -500,8 +502,9 @@ def binding_table_job(
             thermo=thermo,
             counterpoise=counterpoise,
             poses=poses,
+            solvent=solvent,
         )
-        ex_rows = exchange_rows(records, exchanges or [], thermo)
+        ex_rows = exchange_rows(records, exchanges or [], thermo, solvent)
         write_tables(rows, level_name, records, csv_path, md_path, json_path, ex_rows, exchange_csv_path)
         log.info("wrote %d binding rows to %s and %d exchange rows", len(rows), csv_path, len(ex_rows))
 
@@ -700,6 +703,65 @@ def thermo_job(
             "frequencies_geometry_change": moved,
             "thermo": dataclasses.asdict(thermo),
             "settings": settings,
+        },
+    )
+
+
+def solvent_single_point_job(
+    record_path: str,
+    level: dict[str, Any],
+    solvent: dict[str, Any],
+    out_path: str,
+    threads: int = 1,
+    memory_mb: int = 4000,
+    cache_dir: str | None = None,
+    log_path: str | None = None,
+) -> None:
+    """Implicit-solvent single point of one optimized species at its gas-phase geometry (config
+    ``thermo.solvent``: ``name``, ``model`` pcm or ddcosmo, dielectric constant ``eps``), at the
+    record's level otherwise unchanged. Writes the solvated and the gas-phase energy and their
+    difference (the solvation energy at fixed geometry, Hartree)."""
+    from compchem.backends.base import run_cached
+    from compchem.records import read_record
+
+    record = read_record(record_path)
+    gas = LevelOfTheory.from_record(level)
+    if gas.solvent_model:
+        raise InputError(f"thermo.solvent: level '{gas.name}' is already an implicit-solvent level")
+    solvated = dataclasses.replace(
+        gas.without_preopt(),
+        name=f"{gas.name}+{solvent['name']}",
+        solvent_model=solvent["model"],
+        solvent_eps=float(solvent["eps"]),
+    )
+    cache = Cache(cache_dir) if cache_dir else None
+    with job_log(log_path) as stream:
+        result = run_cached(
+            record.spec_at(solvated, "energy"), Resources(threads=threads, memory_mb=memory_mb), cache, stream
+        )
+        solvation = result.energy_hartree - record.energy_hartree
+        log.info(
+            "%s: %s single point at the %s geometry: E=%.10f Ha, solvation energy %.6f Ha",
+            record.label,
+            solvated.describe(),
+            gas.name,
+            result.energy_hartree,
+            solvation,
+        )
+    write_json_atomic(
+        out_path,
+        {
+            "label": record.label,
+            "level": gas.name,
+            "solvent": dict(solvent),
+            "description": f"IMPLICIT SOLVENT {solvent['model']} (eps = {solvent['eps']}) single point "
+            f"at the gas-phase {gas.name} geometry",
+            "energy_hartree": result.energy_hartree,
+            "gas_energy_hartree": record.energy_hartree,
+            "solvation_energy_hartree": solvation,
+            "spec_hash": result.spec_hash,
+            "gas_spec_hash": record.spec_hash,
+            "wall_time_s": result.wall_time_s,
         },
     )
 

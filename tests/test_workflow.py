@@ -245,3 +245,15 @@ def test_thermo_and_counterpoise_columns(tmp_path, data_dir):
         "harmonic frequencies at level 'tiny_g3'"
         in (tmp_path / "results/tiny/binding_energies.md").read_text()
     )
+    # implicit-solvent single points (thermo.solvent) at the gas-phase geometries: only new jobs run
+    cfg["thermo"]["solvent"] = {"name": "DOL", "model": "ddcosmo", "eps": 7.1}
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(cfg))
+    proc = run(["--cores", "2", "--configfile", "t.yaml"], tmp_path)
+    counts = job_counts(proc.stdout + proc.stderr)
+    assert counts["solvent_single_point"] == 3 and "optimize" not in counts and "thermo" not in counts
+    solv = json.loads((tmp_path / "results/tiny/solvent_DOL/Li_water.json").read_text())
+    assert solv["gas_energy_hartree"] == record["energy_hartree"] and solv["solvation_energy_hartree"] < 0
+    row3 = read_csv(tmp_path / "results/tiny/binding_energies.csv")[0]
+    assert row3["solvent"] == "DOL: ddcosmo eps=7.1" and row3["E_bind_eV"] == row["E_bind_eV"]
+    assert 0 < float(row3["E_bind_solv_eV"]) < float(row3["E_bind_eV"])  # the bare Li+ gains most
+    assert "IMPLICIT SOLVENT (DOL" in (tmp_path / "results/tiny/binding_energies.md").read_text()

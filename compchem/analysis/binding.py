@@ -66,6 +66,9 @@ COLUMNS = [
     "E_int_CP_eV",
     "E_bind_CP_eV",
     "E_deformation_eV",
+    # filled with thermo.solvent: implicit-solvent single points at the gas-phase geometries
+    "E_bind_solv_eV",
+    "solvent",
 ]
 
 
@@ -214,10 +217,12 @@ def binding_rows(
     thermo: dict[str, dict[str, Any]] | None = None,
     counterpoise: dict[str, dict[str, Any]] | None = None,
     poses: dict[str, dict[str, Any]] | None = None,
+    solvent: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One table row per cluster (see ``COLUMNS``); thermochemistry, counterpoise and pose columns are
-    filled from ``thermo`` (species -> thermo JSON), ``counterpoise`` (cluster -> JSON) and ``poses``
-    (cluster -> ``poses/<cluster>.json`` of ``select_pose_job``) when given."""
+    """One table row per cluster (see ``COLUMNS``); thermochemistry, counterpoise, pose and solvent
+    columns are filled from ``thermo`` (species -> thermo JSON), ``counterpoise`` (cluster -> JSON),
+    ``poses`` (cluster -> ``poses/<cluster>.json`` of ``select_pose_job``) and ``solvent`` (species ->
+    JSON of ``solvent_single_point_job``) when given."""
     rows = []
     for c in clusters:
         name, ligands = c["name"], list(c["ligands"])
@@ -253,9 +258,26 @@ def binding_rows(
                 **(
                     _counterpoise_columns(counterpoise[name]) if counterpoise and name in counterpoise else {}
                 ),
+                **_solvent_columns(solvent or {}, [ion, *ligands], [name], "E_bind_solv_eV"),
             }
         )
     return rows
+
+
+def _solvent_columns(
+    solvent: dict[str, dict[str, Any]], left: list[str], right: list[str], column: str
+) -> dict[str, Any]:
+    """``column`` = Σ E_solv(left) − Σ E_solv(right) in eV from the implicit-solvent single points, and
+    the solvent's label; nothing when a species lacks its single point."""
+    names = [*left, *right]
+    if not solvent or any(n not in solvent for n in names):
+        return {}
+    labels = {json.dumps(solvent[n]["solvent"], sort_keys=True) for n in names}
+    if len(labels) > 1:
+        raise InputError(f"{column} of {right}: single points in different solvents {sorted(labels)}")
+    e_h = sum(solvent[n]["energy_hartree"] for n in left) - sum(solvent[n]["energy_hartree"] for n in right)
+    s = solvent[names[0]]["solvent"]
+    return {column: round(hartree_to_ev(e_h), 4), "solvent": f"{s['name']}: {s['model']} eps={s['eps']}"}
 
 
 EXCHANGE_DEFINITION = (
@@ -268,9 +290,11 @@ def exchange_rows(
     records: dict[str, CalcResult],
     exchanges: list[dict[str, Any]],
     thermo: dict[str, dict[str, Any]] | None = None,
+    solvent: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Ligand-exchange reaction energies, e.g. Li⁺(PDOL)2 + 2 Im → Li⁺(PDOL)(Im)2 + PDOL; with ``thermo``
-    (species -> thermo JSON) also ZPE-corrected, ΔH(T) and ΔG(T) where every species has them."""
+    (species -> thermo JSON) also ZPE-corrected, ΔH(T) and ΔG(T) where every species has them, with
+    ``solvent`` (species -> implicit-solvent single point) the reaction energy in the solvent."""
     rows = []
     for ex in exchanges:
         sides = {"reactants": ex["reactants"], "products": ex["products"]}
@@ -296,6 +320,9 @@ def exchange_rows(
                 "dE_exchange_kcal_per_mol": round(hartree_to_kcal_per_mol(e_h), 2),
                 "dE_exchange_hartree": e_h,
                 **_exchange_thermo_columns(thermo or {}, ex),
+                "dE_exchange_solv_eV": None,
+                "solvent": None,
+                **_solvent_columns(solvent or {}, ex["products"], ex["reactants"], "dE_exchange_solv_eV"),
                 "description": ex.get("description", ""),
             }
         )
@@ -305,7 +332,11 @@ def exchange_rows(
 def _exchange_thermo_columns(thermo: dict[str, dict[str, Any]], ex: dict[str, Any]) -> dict[str, Any]:
     d = _thermo_delta(thermo, list(ex["reactants"]), list(ex["products"]), f"exchange '{ex['name']}'")
     if d is None:
-        return dict.fromkeys(EXCHANGE_COLUMNS[EXCHANGE_COLUMNS.index("dE_ZPE_exchange_eV") : -1])
+        return dict.fromkeys(
+            EXCHANGE_COLUMNS[
+                EXCHANGE_COLUMNS.index("dE_ZPE_exchange_eV") : EXCHANGE_COLUMNS.index("dE_exchange_solv_eV")
+            ]
+        )
     return {
         "dE_ZPE_exchange_eV": round(hartree_to_ev(d["zpe_corrected_energy_hartree"]), 4),
         "dH_exchange_eV": round(hartree_to_ev(d["enthalpy_hartree"]), 4),
@@ -342,6 +373,9 @@ EXCHANGE_COLUMNS = [
     "dG_exchange_eV",
     "frequencies_level",
     "thermo_coordination_kept",
+    # with thermo.solvent: the same reaction from implicit-solvent single points at the gas-phase geometries
+    "dE_exchange_solv_eV",
+    "solvent",
     "description",
 ]
 
@@ -411,6 +445,28 @@ def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _solvent_lines(rows: list[dict[str, Any]], exchanges: list[dict[str, Any]]) -> list[str]:
+    """Markdown section with the implicit-solvent binding and exchange energies, where computed."""
+    solv_rows = [r for r in rows if r.get("E_bind_solv_eV") is not None]
+    solv_ex = [x for x in exchanges if x.get("dE_exchange_solv_eV") is not None]
+    if not solv_rows and not solv_ex:
+        return []
+    label = (solv_rows or solv_ex)[0]["solvent"]
+    lines = [
+        "",
+        f"IMPLICIT SOLVENT ({label}): single points at the gas-phase geometries, same level otherwise "
+        "(positive E_bind = bound, negative dE_exchange = products favoured):",
+        "",
+        "| cluster or reaction | gas phase (eV) | implicit solvent (eV) |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {r['cluster']} | {r['E_bind_eV']:.3f} | {r['E_bind_solv_eV']:.3f} |" for r in solv_rows]
+    lines += [
+        f"| {x['reaction']} | {x['dE_exchange_eV']:.3f} | {x['dE_exchange_solv_eV']:.3f} |" for x in solv_ex
+    ]
+    return lines
+
+
 def write_tables(
     rows: list[dict[str, Any]],
     level_name: str,
@@ -462,6 +518,7 @@ def write_tables(
     for row in rows:
         lines.append("| " + " | ".join(_fmt(row[c]) for c in md_cols) + " |")
     lines += _analysis_lines(rows)
+    lines += _solvent_lines(rows, exchanges)
     if exchanges:
         lines += [
             "",

@@ -15,6 +15,10 @@ rule binding_table:
             cluster=list(PLAN.clusters) if THERMO["counterpoise"] else [],
         ),
         poses=expand(f"{RESULTS}/{{{{level}}}}/poses/{{cluster}}.json", cluster=list(PLAN.clusters)),
+        solvent=expand(
+            f"{RESULTS}/{{{{level}}}}/{SOLVENT_DIR}/{{species}}.json",
+            species=PLAN.species() if SOLVENT else [],
+        ),
     output:
         csv=report(
             f"{RESULTS}/{{level}}/binding_energies.csv",
@@ -29,6 +33,7 @@ rule binding_table:
         thermo_species=PLAN.species() if THERMO["frequencies"] else [],
         cp_clusters=list(PLAN.clusters) if THERMO["counterpoise"] else [],
         pose_clusters=list(PLAN.clusters),
+        solvent_species=PLAN.species() if SOLVENT else [],
         clusters=[
             {
                 "name": c.name,

@@ -34,6 +34,9 @@ UNSCREENED_LEVELS = "|".join(re.escape(n) for n in PLAN.levels if not PLAN.scree
 THERMO = PLAN.config["thermo"]
 # results/<level>/thermo (frequencies at the run level) or thermo_<name> (thermo.frequencies_level)
 THERMO_DIR = PLAN.thermo_dirname
+# thermo.solvent: implicit-solvent single points at the gas-phase geometries, in results/<level>/solvent_<name>
+SOLVENT = THERMO.get("solvent")
+SOLVENT_DIR = f"solvent_{SOLVENT['name']}" if SOLVENT else "solvent"
 GAUSSIAN_LEVELS = levels_regex("gaussian")
 
 

@@ -11,7 +11,8 @@ rule thermo:
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
         frequencies_level=as_json(PLAN.frequencies_level_settings()),
-        settings=lambda wc: as_json(THERMO),
+        # the thermochemistry settings only: adding implicit-solvent single points reruns nothing here
+        settings=lambda wc: as_json({k: v for k, v in THERMO.items() if k != "solvent"}),
         cache=CACHE,
     log:
         f"{RESULTS}/{{level}}/logs/{{species}}.{THERMO_DIR}.log",
@@ -55,3 +56,28 @@ rule counterpoise:
         "../envs/compchem.yaml"
     script:
         "../scripts/counterpoise.py"
+
+
+rule solvent_single_point:
+    wildcard_constraints:
+        level=PYSCF_LEVELS,
+    input:
+        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
+    output:
+        json=f"{RESULTS}/{{level}}/{SOLVENT_DIR}/{{species}}.json",
+    params:
+        level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
+        solvent=as_json(SOLVENT),
+        cache=CACHE,
+    log:
+        f"{RESULTS}/{{level}}/logs/{{species}}.{SOLVENT_DIR}.log",
+    benchmark:
+        f"{RESULTS}/{{level}}/benchmarks/{{species}}.{SOLVENT_DIR}.tsv"
+    threads: 8
+    resources:
+        mem_mb=dft_mem_mb,
+        runtime=dft_runtime_min,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/solvent_single_point.py"

@@ -23,4 +23,5 @@ binding_table_job(
     thermo_paths=dict(zip(snakemake.params.thermo_species, snakemake.input.thermo, strict=True)),  # noqa: F821
     counterpoise_paths=dict(zip(snakemake.params.cp_clusters, snakemake.input.counterpoise, strict=True)),  # noqa: F821
     pose_paths=dict(zip(snakemake.params.pose_clusters, snakemake.input.poses, strict=True)),  # noqa: F821
+    solvent_paths=dict(zip(snakemake.params.solvent_species, snakemake.input.solvent, strict=True)),  # noqa: F821
 )
