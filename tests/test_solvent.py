@@ -32,7 +32,8 @@ GEOMETRIES = {
 def solvated(tmp_path_factory):
     """Gas-phase records of the three species and their ddCOSMO single points (through the job)."""
     tmp = tmp_path_factory.mktemp("solvent")
-    cache = Cache(tmp / "cache")
+    cache_dir = tmp / "cache"
+    cache = Cache(cache_dir)
     records, solvent = {}, {}
     for name, (symbols, coords, charge, task) in GEOMETRIES.items():
         fragments = (("Li", (0,)), ("water", (1, 2, 3))) if name == "Li_w" else ()
@@ -47,11 +48,11 @@ def solvated(tmp_path_factory):
             LEVEL.to_dict(),
             DOL,
             str(out),
-            cache_dir=str(cache),
+            cache_dir=str(cache_dir),
             log_path=str(tmp / f"{name}.log"),
         )
         solvent[name] = read_json(out)
-    return {"tmp": tmp, "cache": cache, "records": records, "solvent": solvent}
+    return {"tmp": tmp, "cache_dir": cache_dir, "records": records, "solvent": solvent}
 
 
 def test_solvent_single_points_and_binding_in_solvent(solvated):
@@ -88,14 +89,14 @@ def test_solvent_single_points_and_binding_in_solvent(solvated):
 
 
 def test_solvent_single_point_is_cached_and_refuses_a_solvent_level(solvated, tmp_path):
-    tmp, cache = solvated["tmp"], solvated["cache"]
+    tmp, cache_dir = solvated["tmp"], solvated["cache_dir"]
     out = tmp_path / "again.json"
     solvent_single_point_job(
         str(tmp / "Li_w.json"),
         LEVEL.to_dict(),
         DOL,
         str(out),
-        cache_dir=str(cache),
+        cache_dir=str(cache_dir),
         log_path=str(tmp_path / "again.log"),
     )
     assert read_json(out)["spec_hash"] == solvated["solvent"]["Li_w"]["spec_hash"]
