@@ -721,6 +721,7 @@ def solvent_single_point_job(
     ``thermo.solvent``: ``name``, ``model`` pcm or ddcosmo, dielectric constant ``eps``), at the
     record's level otherwise unchanged. Writes the solvated and the gas-phase energy and their
     difference (the solvation energy at fixed geometry, Hartree)."""
+    from compchem.analysis.binding import medium_label
     from compchem.backends.base import run_cached
     from compchem.records import read_record
 
@@ -754,8 +755,8 @@ def solvent_single_point_job(
             "label": record.label,
             "level": gas.name,
             "solvent": dict(solvent),
-            "description": f"IMPLICIT SOLVENT {solvent['model']} (eps = {solvent['eps']}) single point "
-            f"at the gas-phase {gas.name} geometry",
+            "description": f"{medium_label(solvated.to_dict())} single point at the gas-phase "
+            f"{gas.name} geometry",
             "energy_hartree": result.energy_hartree,
             "gas_energy_hartree": record.energy_hartree,
             "solvation_energy_hartree": solvation,

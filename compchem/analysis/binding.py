@@ -346,7 +346,7 @@ def _exchange_thermo_columns(thermo: dict[str, dict[str, Any]], ex: dict[str, An
     }
 
 
-def _medium(level: dict[str, Any]) -> str:
+def medium_label(level: dict[str, Any]) -> str:
     """'gas phase', or the implicit-solvent model and dielectric constant, for table headers."""
     if not level.get("solvent_model"):
         return "gas phase"
@@ -509,7 +509,7 @@ def write_tables(
         f"Level: {level['functional']} / {level['basis']}, density fitting "
         f"{'on' if level['density_fitting'] else 'off'}, grid level {level['grid_level']}, "
         f"dispersion {level.get('dispersion') or 'none'}, "
-        f"{_medium(level)}, "
+        f"{medium_label(level)}, "
         f"program {any_rec.program} {any_rec.program_version}.",
         "",
         "| " + " | ".join(md_cols) + " |",
