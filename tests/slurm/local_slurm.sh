@@ -19,6 +19,7 @@ readonly MUNGE_PIDFILE=/run/munge/munged.pid
 readonly SLURM_LOGDIR=/var/log/slurm
 readonly READY_TIMEOUT_S=${LOCAL_SLURM_READY_TIMEOUT:-60}
 readonly STOP_TIMEOUT_S=${LOCAL_SLURM_STOP_TIMEOUT:-15}
+readonly PIDFILE_TIMEOUT_S=${LOCAL_SLURM_PIDFILE_TIMEOUT:-20}
 readonly PACKAGES=(slurmctld slurmd slurm-client munge)
 readonly BINARIES=(/usr/sbin/slurmctld /usr/sbin/slurmd /usr/sbin/munged /usr/bin/munge /usr/bin/unmunge
     /usr/bin/sinfo /usr/bin/srun /usr/bin/squeue /usr/bin/scancel /usr/bin/scontrol /usr/bin/sbatch)
@@ -132,7 +133,9 @@ install_packages() {
 # slurm.conf for this machine: all CPUs, about 90 % of the memory, one partition.
 render_conf() {
     local cpus mem_mb
-    cpus=$(nproc)
+    # GNU nproc honours OMP_NUM_THREADS (the test suite sets it per pytest-xdist worker): count the
+    # machine's CPUs without it, so that slurm.conf matches what slurmd detects.
+    cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
     mem_mb=$(awk '/^MemTotal:/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
     cat <<EOF
 # Written by tests/slurm/local_slurm.sh: a one-node test cluster on localhost, no accounting daemon.
@@ -221,6 +224,16 @@ start_slurm_daemon() {
     log "$name: starting$what"
     "/usr/sbin/$name" "$@" </dev/null >>"$SLURM_LOGDIR/$name.stdout" 2>&1 ||
         die "$name failed to start (see $SLURM_LOGDIR/$name.log)"
+    # The launcher returns once the daemon has forked; the daemon writes its PID file a moment later.
+    local i
+    for ((i = 0; i < PIDFILE_TIMEOUT_S * 5; i++)); do
+        if [[ -n $(daemon_pid "$pidfile" "$name") ]]; then
+            log "$name: running (PID $(daemon_pid "$pidfile" "$name"))"
+            return 0
+        fi
+        sleep 0.2
+    done
+    die "$name: no live process behind $pidfile ${PIDFILE_TIMEOUT_S} s after start; $(log_tail "$name")"
 }
 
 node_state() { timeout 10 sinfo -h -N -n localhost -o %T 2>/dev/null | head -n 1 || true; }
