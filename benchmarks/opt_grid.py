@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from compchem.analysis.parity import kabsch_rmsd
 from compchem.backends.base import run_cached
 from compchem.backends.pyscf_backend import use_threads
+from compchem.chem import kabsch_rmsd
 from compchem.models import CalcResult, LevelOfTheory, Resources
 from compchem.records import Cache, read_record
 

@@ -69,3 +69,15 @@ def gradient_norms(grad: np.ndarray) -> tuple[float, float]:
     """RMS and maximum of the per-atom gradient norms (geomeTRIC's convention), Hartree/Bohr."""
     per_atom = np.linalg.norm(np.asarray(grad, dtype=float).reshape(-1, 3), axis=1)
     return float(np.sqrt((per_atom**2).mean())), float(per_atom.max())
+
+
+def kabsch_rmsd(a: np.ndarray, b: np.ndarray, allow_reflection: bool = False) -> float:
+    """RMSD (unit of the input) of two equally ordered point sets after removing translation and the
+    best rotation (Kabsch algorithm); rotation or reflection when ``allow_reflection``."""
+    a0 = np.asarray(a, float) - np.mean(a, axis=0)
+    b0 = np.asarray(b, float) - np.mean(b, axis=0)
+    u, s, vt = np.linalg.svd(b0.T @ a0)
+    if not allow_reflection and np.linalg.det(u @ vt) < 0:
+        s[-1] = -s[-1]
+    msd = (np.sum(a0 * a0) + np.sum(b0 * b0) - 2.0 * s.sum()) / len(a0)
+    return float(np.sqrt(max(msd, 0.0)))

@@ -12,8 +12,9 @@ import cclib
 import numpy as np
 import pytest
 
-from compchem.analysis.parity import compare_records, format_parity, kabsch_rmsd
+from compchem.analysis.parity import compare_records, format_parity
 from compchem.backends.pyscf_backend import run_pyscf
+from compchem.chem import kabsch_rmsd
 from compchem.io.gaussian_output import parse_gaussian_output, to_calc_result
 from compchem.models import CalcSpec, LevelOfTheory, Resources
 

@@ -20,11 +20,10 @@ from compchem.build.poses import (
     clash_violations,
     deduplicate,
     generate_candidates,
-    kabsch_rmsd,
     preoptimize_candidates,
     search_poses,
 )
-from compchem.chem import pair_distances
+from compchem.chem import kabsch_rmsd, pair_distances
 from compchem.errors import InputError, StructureError
 
 DME = LigandInput("DME", "COCCOC", 0)

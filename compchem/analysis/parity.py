@@ -7,19 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from compchem.chem import kabsch_rmsd
 from compchem.errors import InputError
 from compchem.models import CalcResult
-
-
-def kabsch_rmsd(a: np.ndarray, b: np.ndarray) -> float:
-    """RMSD (same unit as the input) of two structures with the same atom order, after removing
-    translation and the best rotation (Kabsch algorithm; no reflection)."""
-    a = np.asarray(a, float) - np.mean(a, axis=0)
-    b = np.asarray(b, float) - np.mean(b, axis=0)
-    u, _, vt = np.linalg.svd(a.T @ b)
-    d = np.sign(np.linalg.det(u @ vt))
-    rot = u @ np.diag([1.0, 1.0, d]) @ vt
-    return float(np.sqrt(((a @ rot - b) ** 2).sum(axis=1).mean()))
 
 
 def geometry_change(

@@ -63,7 +63,7 @@ from compchem.build.cluster import (
     ion_contacts,
 )
 from compchem.build.ligands import donor_atoms, embed_conformers, mol_from_smiles, symbols_of
-from compchem.chem import pair_distances
+from compchem.chem import kabsch_rmsd, pair_distances
 from compchem.errors import InputError, StructureError
 from compchem.io.xyz import format_xyz
 from compchem.units import HARTREE_TO_EV
@@ -627,18 +627,6 @@ def generate_candidates(
 # --------------------------------------------------------------------------------------------------
 # Selection, pre-optimization, deduplication
 # --------------------------------------------------------------------------------------------------
-
-
-def kabsch_rmsd(a: np.ndarray, b: np.ndarray, allow_reflection: bool = False) -> float:
-    """RMSD of two equally ordered point sets after optimal superposition (rotation; rotation or
-    reflection when ``allow_reflection``)."""
-    a0 = np.asarray(a, float) - np.mean(a, axis=0)
-    b0 = np.asarray(b, float) - np.mean(b, axis=0)
-    u, s, vt = np.linalg.svd(b0.T @ a0)
-    if not allow_reflection and np.linalg.det(u @ vt) < 0:
-        s[-1] = -s[-1]
-    msd = (np.sum(a0 * a0) + np.sum(b0 * b0) - 2.0 * s.sum()) / len(a0)
-    return float(np.sqrt(max(msd, 0.0)))
 
 
 def select_for_preoptimization(
