@@ -545,6 +545,11 @@ def render_structure_job(record_path: str, png_path: str, log_path: str | None =
         render_cluster(record, png_path, f"{record.label} (E = {record.energy_hartree:.6f} Ha)")
 
 
+#: The ``thermo`` settings a thermo job uses (the frequencies level is passed on its own): switching
+#: counterpoise or implicit-solvent single points on or off reruns no frequency job.
+THERMO_JOB_SETTINGS = ("temperature_k", "pressure_atm", "qrrho", "standard_state", "max_imaginary_tries")
+
+
 def thermo_job(
     record_path: str,
     level: dict[str, Any],

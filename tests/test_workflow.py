@@ -257,3 +257,9 @@ def test_thermo_and_counterpoise_columns(tmp_path, data_dir):
     assert row3["solvent"] == "DOL: ddcosmo eps=7.1" and row3["E_bind_eV"] == row["E_bind_eV"]
     assert 0 < float(row3["E_bind_solv_eV"]) < float(row3["E_bind_eV"])  # the bare Li+ gains most
     assert "IMPLICIT SOLVENT (DOL" in (tmp_path / "results/tiny/binding_energies.md").read_text()
+    # switching counterpoise off changes the tables only: no frequency or solvent job reruns
+    cfg["thermo"]["counterpoise"] = False
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(cfg))
+    proc = run(["--cores", "2", "--configfile", "t.yaml", "--dry-run"], tmp_path)
+    counts = job_counts(proc.stdout + proc.stderr)
+    assert "binding_table" in counts and not {"thermo", "solvent_single_point", "optimize"} & set(counts)

@@ -9,7 +9,7 @@ from compchem import estimate
 from compchem.chem import SAFE_NAME, pose_name
 from compchem.config import build_plan
 from compchem.errors import InputError
-from compchem.jobs import pose_count
+from compchem.jobs import THERMO_JOB_SETTINGS, pose_count
 
 try:
     PLAN = build_plan(config, [os.getcwd(), workflow.basedir])

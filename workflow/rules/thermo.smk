@@ -11,8 +11,8 @@ rule thermo:
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
         frequencies_level=as_json(PLAN.frequencies_level_settings()),
-        # the thermochemistry settings only: adding implicit-solvent single points reruns nothing here
-        settings=lambda wc: as_json({k: v for k, v in THERMO.items() if k != "solvent"}),
+        # the thermochemistry settings only: toggling counterpoise or solvent reruns nothing here
+        settings=as_json({k: THERMO[k] for k in THERMO_JOB_SETTINGS}),
         cache=CACHE,
     log:
         f"{RESULTS}/{{level}}/logs/{{species}}.{THERMO_DIR}.log",
