@@ -23,7 +23,7 @@ from compchem.build.oligomers import oligomer_smiles
 from compchem.chem import POSE_NAME, check_charge_multiplicity, check_safe_name
 from compchem.errors import InputError, ParseError
 from compchem.io.xyz import parse_xyz
-from compchem.models import XTB_METHODS, LevelOfTheory, xtb_level
+from compchem.models import XTB_METHODS, LevelOfTheory, cavity_radii, xtb_level
 
 SHEET_COLUMNS = ("name", "smiles", "charge", "description")
 #: Optional columns: multiplicity (default 1) and geometry, a curated starting structure (.xyz, path
@@ -504,6 +504,7 @@ def build_plan(
 
             _check(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")
     if cfg["thermo"].get("solvent"):
+        cavity_radii("thermo.solvent.radii_angstrom", cfg["thermo"]["solvent"].get("radii_angstrom"))
         for lname in cfg["run_levels"]:
             if levels[lname].backend != "pyscf" or levels[lname].solvent_model:
                 raise InputError(

@@ -22,7 +22,7 @@ from compchem.chem import pose_name
 from compchem.errors import InputError
 from compchem.io.xyz import format_xyz
 from compchem.logs import job_log
-from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
+from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources, cavity_radii
 from compchem.records import Cache, read_json, write_json_atomic, write_record, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -723,11 +723,13 @@ def solvent_single_point_job(
     log_path: str | None = None,
 ) -> None:
     """Implicit-solvent single point of one optimized species at its gas-phase geometry (config
-    ``thermo.solvent``: ``name``, ``model`` pcm or ddcosmo, dielectric constant ``eps``), at the
-    record's level otherwise unchanged. Writes the solvated and the gas-phase energy and their
-    difference (the solvation energy at fixed geometry, Hartree)."""
+    ``thermo.solvent``: ``name``, ``model`` pcm or ddcosmo, dielectric constant ``eps``, optional
+    ``radii_angstrom`` cavity radii of some elements), at the record's level otherwise unchanged.
+    Writes the solvated and the gas-phase energy and their difference (the solvation energy at fixed
+    geometry, Hartree), and the cavity sphere radius of each element (Angstrom)."""
     from compchem.analysis.binding import medium_label
     from compchem.backends.base import run_cached
+    from compchem.backends.pyscf_backend import cavity_radii_angstrom
     from compchem.records import read_record
 
     record = read_record(record_path)
@@ -739,12 +741,16 @@ def solvent_single_point_job(
         name=f"{gas.name}+{solvent['name']}",
         solvent_model=solvent["model"],
         solvent_eps=float(solvent["eps"]),
+        solvent_radii_angstrom=cavity_radii("thermo.solvent.radii_angstrom", solvent.get("radii_angstrom")),
     )
     cache = Cache(cache_dir) if cache_dir else None
     with job_log(log_path) as stream:
-        result = run_cached(
-            record.spec_at(solvated, "energy"), Resources(threads=threads, memory_mb=memory_mb), cache, stream
+        spec = record.spec_at(solvated, "energy")
+        radii = cavity_radii_angstrom(spec)
+        log.info(
+            "%s: cavity sphere radii (Å): %s", record.label, ", ".join(f"{el} {r}" for el, r in radii.items())
         )
+        result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
         solvation = result.energy_hartree - record.energy_hartree
         log.info(
             "%s: %s single point at the %s geometry: E=%.10f Ha, solvation energy %.6f Ha",
@@ -765,6 +771,7 @@ def solvent_single_point_job(
             "energy_hartree": result.energy_hartree,
             "gas_energy_hartree": record.energy_hartree,
             "solvation_energy_hartree": solvation,
+            "cavity_radii_angstrom": radii,
             "spec_hash": result.spec_hash,
             "gas_spec_hash": record.spec_hash,
             "wall_time_s": result.wall_time_s,

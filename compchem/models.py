@@ -35,6 +35,9 @@ LEVEL_DEFAULTS: dict[str, Any] = {
     "dispersion": None,
     "solvent_model": None,
     "solvent_eps": None,
+    # cavity sphere radii (Angstrom, used as given) of some elements in place of the solvent model's
+    # defaults (PySCF: ddCOSMO 1.1 x UFF, e.g. Li 1.35 A; IEF-PCM 1.2 x modified Bondi, e.g. Li 2.18 A)
+    "solvent_radii_angstrom": None,
     # optimizer path only: None = geomeTRIC's model Hessian; "xtb" = GFN2-xTB Cartesian Hessian at the
     # starting geometry; "preopt" = in a staged optimization, the approximate Hessian geomeTRIC had
     # built up when the pre-optimization converged (pyscf backend)
@@ -97,6 +100,7 @@ class LevelOfTheory:
     dispersion: str | None = None
     solvent_model: str | None = None
     solvent_eps: float | None = None
+    solvent_radii_angstrom: tuple[tuple[str, float], ...] | None = None  # (element, radius) pairs
     opt_initial_hessian: str | None = None  # None: model Hessian; "xtb": GFN2-xTB; "preopt": stage 1's
     opt_convergence_rule: str | None = None  # None: all five criteria; "qchem": grms and (energy or drms)
     opt_grid_level: int | None = None  # grid of the optimization steps; None: grid_level throughout
@@ -133,6 +137,11 @@ class LevelOfTheory:
         merged = merge_level(name, data)
         if (merged["solvent_model"] is None) != (merged["solvent_eps"] is None):
             raise InputError(f"level '{name}': solvent_model and solvent_eps go together")
+        merged["solvent_radii_angstrom"] = cavity_radii(
+            f"level '{name}' solvent_radii_angstrom", merged["solvent_radii_angstrom"]
+        )
+        if merged["solvent_radii_angstrom"] and not merged["solvent_model"]:
+            raise InputError(f"level '{name}': solvent_radii_angstrom needs a solvent_model")
         if merged["opt_initial_hessian"] not in (None, *OPT_INITIAL_HESSIANS):
             raise InputError(
                 f"level '{name}': opt_initial_hessian must be one of {list(OPT_INITIAL_HESSIANS)} or null, "
@@ -230,7 +239,10 @@ class LevelOfTheory:
         if self.dispersion:
             text += f" + {self.dispersion.upper()}"
         if self.solvent_model:
-            text += f" in {self.solvent_model} (eps = {self.solvent_eps})"
+            text += f" in {self.solvent_model} (eps = {self.solvent_eps}"
+            if self.solvent_radii_angstrom:
+                text += ", radii " + ", ".join(f"{el} {r:g} Å" for el, r in self.solvent_radii_angstrom)
+            text += ")"
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -238,6 +250,8 @@ class LevelOfTheory:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         if not isinstance(self.basis, str):
             data["basis"] = dict(self.basis)
+        if self.solvent_radii_angstrom:
+            data["solvent_radii_angstrom"] = dict(self.solvent_radii_angstrom)
         data["preopt"] = self.preopt.to_dict() if self.preopt else None
         return data
 
@@ -254,6 +268,30 @@ class LevelOfTheory:
         if self.preopt:
             data["preopt"] = self.preopt.science_dict()
         return data
+
+
+def cavity_radii(where: str, radii: Any) -> tuple[tuple[str, float], ...] | None:
+    """Cavity radii ({element: radius in Angstrom}, a level's ``solvent_radii_angstrom`` or
+    ``thermo.solvent.radii_angstrom``) as sorted (element, radius) pairs (hashable, order-free); None
+    or empty: the solvent model's own radii. An InputError naming ``where`` for an unknown element or
+    a radius that is not a positive number."""
+    if not radii:
+        return None
+    from ase.data import atomic_numbers
+
+    if not isinstance(radii, dict):
+        raise InputError(f"{where}: cavity radii must map elements to radii (Angstrom), got {radii!r}")
+    pairs = []
+    for element, radius in dict(radii).items():
+        if element not in atomic_numbers or element == "X":
+            raise InputError(f"{where}: cavity radius for unknown element {element!r}")
+        if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not 0 < radius < 10:
+            raise InputError(
+                f"{where}: cavity radius of {element} must be a number of Angstrom between 0 and 10, "
+                f"got {radius!r}"
+            )
+        pairs.append((str(element), float(radius)))
+    return tuple(sorted(pairs))
 
 
 def merge_level(name: str, overrides: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Implicit-solvent single points at the gas-phase geometries (config thermo.solvent): real PySCF
 ddCOSMO on Li+ / H2O / Li+(H2O) at B3LYP/STO-3G, and the binding and exchange columns they give."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,91 @@ def test_solvent_config_is_checked_before_any_work(tmp_path):
         build_plan({**base, "thermo": {"solvent": {"name": "DOL", "model": "cpcm", "eps": 7.1}}})
     with pytest.raises(InputError, match="gas-phase PySCF level"):
         build_plan({**base, "run_levels": ["g"], "thermo": {"solvent": DOL}})
+    with pytest.raises(InputError, match="cavity radius for unknown element 'Q'"):
+        build_plan({**base, "thermo": {"solvent": {**DOL, "radii_angstrom": {"Q": 1.5}}}})
+    with pytest.raises(InputError, match="solvent"):
+        build_plan({**base, "thermo": {"solvent": {**DOL, "radii_angstrom": {"Li": 0}}}})
     # the overlay shipped for the paper level parses and names the solvent
     overlay = yaml.safe_load(Path("workflow/config/solvent_dol.yaml").read_text())
     assert overlay["thermo"]["solvent"] == DOL
+
+
+def test_cavity_radius_of_the_ion_sets_its_solvation_energy(solvated, tmp_path):
+    """thermo.solvent.radii_angstrom: a set Li radius replaces the model's, is recorded, and moves the
+    bare ion's solvation energy as the Born model says (-(1 - 1/eps) q^2 / 2R for a charge inside its
+    sphere, so E_solv * R is about constant)."""
+    tmp, cache_dir = solvated["tmp"], solvated["cache_dir"]
+    default = solvated["solvent"]["Li_ion"]
+    # PySCF's ddCOSMO default for Li: 1.1 x its UFF radius (pyscf.data.radii.UFF), 1.348 Angstrom
+    assert default["cavity_radii_angstrom"] == {"Li": pytest.approx(1.348, abs=1e-3)}
+    out = {}
+    for radius in (1.6, 2.0):
+        path = tmp_path / f"Li_{radius}.json"
+        solvent_single_point_job(
+            str(tmp / "Li_ion.json"),
+            LEVEL.to_dict(),
+            {**DOL, "radii_angstrom": {"Li": radius}},
+            str(path),
+            cache_dir=str(cache_dir),
+            log_path=str(tmp_path / f"Li_{radius}.log"),
+        )
+        out[radius] = read_json(path)
+        assert out[radius]["cavity_radii_angstrom"] == {"Li": radius}
+        assert f"radii Li {radius:g} Å" in out[radius]["description"]
+        assert f"cavity sphere radii (Å): Li {radius}" in (tmp_path / f"Li_{radius}.log").read_text()
+    e_default, e16, e20 = (d["solvation_energy_hartree"] for d in (default, out[1.6], out[2.0]))
+    assert e_default < e16 < e20 < 0  # the larger the cavity, the less the continuum stabilizes
+    born = -(1 - 1 / 7.1) / (2 * 2.0 / 0.529177210903)  # Hartree, q = 1, R = 2.0 Angstrom in bohr
+    assert e20 == pytest.approx(born, rel=0.05)
+    assert e16 * 1.6 == pytest.approx(e20 * 2.0, rel=0.05)
+    # water keeps its model radii (only Li is set); the cluster's Li sphere is the set one
+    more = {}
+    for name in ("water", "Li_w"):
+        path = tmp_path / f"{name}_r.json"
+        solvent_single_point_job(
+            str(tmp / f"{name}.json"),
+            LEVEL.to_dict(),
+            {**DOL, "radii_angstrom": {"Li": 2.0}},
+            str(path),
+            cache_dir=str(cache_dir),
+        )
+        more[name] = read_json(path)
+    water = more["water"]
+    assert water["cavity_radii_angstrom"] == solvated["solvent"]["water"]["cavity_radii_angstrom"]
+    assert water["energy_hartree"] == pytest.approx(solvated["solvent"]["water"]["energy_hartree"], abs=1e-9)
+    assert more["Li_w"]["cavity_radii_angstrom"]["Li"] == 2.0
+    clusters = [{"name": "Li_w", "ligands": ["water"]}]
+    row = binding_rows(solvated["records"], clusters, "Li_ion", solvent={"Li_ion": out[2.0], **more})[0]
+    assert row["solvent"] == "DOL: ddcosmo eps=7.1, cavity radii Li 2 Å"
+    row_default = binding_rows(solvated["records"], clusters, "Li_ion", solvent=solvated["solvent"])[0]
+    assert row["E_bind_solv_eV"] != pytest.approx(row_default["E_bind_solv_eV"], abs=0.01)
+
+
+def test_cavity_radii_on_a_pcm_level_and_bad_radii():
+    """A level's solvent_radii_angstrom works for IEF-PCM too (PySCF default there: 1.2 x modified
+    Bondi, Li 2.184 Angstrom) and leaves the content hash of levels without it unchanged."""
+    from compchem.backends.pyscf_backend import cavity_radii_angstrom
+
+    def level(**settings):
+        return LevelOfTheory.from_record({**LEVEL.to_dict(), "name": "p", "solvent_model": "pcm", **settings})
+
+    pcm = level(solvent_eps=7.1)
+    set_li = level(solvent_eps=7.1, solvent_radii_angstrom={"Li": 1.9})
+    ion = CalcSpec(("Li",), ((0.0, 0.0, 0.0),), 1, 1, pcm, "energy", label="Li")
+    assert cavity_radii_angstrom(ion) == {"Li": pytest.approx(2.184, abs=1e-3)}
+    assert cavity_radii_angstrom(replace(ion, level=set_li)) == {"Li": 1.9}
+    e_default = run_cached(ion, Resources(), None).energy_hartree
+    e_set = run_cached(replace(ion, level=set_li), Resources(), None).energy_hartree
+    assert e_set < e_default  # a smaller sphere: stronger solvation
+    assert "solvent_radii_angstrom" not in pcm.science_dict()  # unset: hash as before the key existed
+    assert set_li.to_dict()["solvent_radii_angstrom"] == {"Li": 1.9}
+    assert LevelOfTheory.from_record(set_li.to_dict()) == set_li
+    for bad, match in (
+        ({"Xx": 1.5}, "unknown element 'Xx'"),
+        ({"Li": -1}, "radius of Li"),
+        ([1.5], "must map"),
+    ):
+        with pytest.raises(InputError, match=match):
+            level(solvent_eps=7.1, solvent_radii_angstrom=bad)
+    with pytest.raises(InputError, match="needs a solvent_model"):
+        LevelOfTheory.from_dict("q", {"basis": "sto-3g", "solvent_radii_angstrom": {"Li": 1.9}})

@@ -277,7 +277,15 @@ def _solvent_columns(
         raise InputError(f"{column} of {right}: single points in different solvents {sorted(labels)}")
     e_h = sum(solvent[n]["energy_hartree"] for n in left) - sum(solvent[n]["energy_hartree"] for n in right)
     s = solvent[names[0]]["solvent"]
-    return {column: round(hartree_to_ev(e_h), 4), "solvent": f"{s['name']}: {s['model']} eps={s['eps']}"}
+    label = f"{s['name']}: {s['model']} eps={s['eps']}" + _radii_label(s.get("radii_angstrom"))
+    return {column: round(hartree_to_ev(e_h), 4), "solvent": label}
+
+
+def _radii_label(radii: dict[str, float] | None) -> str:
+    """', cavity radii Li 1.9 A' for elements whose cavity radius was set; '' for the model's own."""
+    if not radii:
+        return ""
+    return ", cavity radii " + ", ".join(f"{el} {float(r):g} Å" for el, r in sorted(radii.items()))
 
 
 EXCHANGE_DEFINITION = (
@@ -350,7 +358,8 @@ def medium_label(level: dict[str, Any]) -> str:
     """'gas phase', or the implicit-solvent model and dielectric constant, for table headers."""
     if not level.get("solvent_model"):
         return "gas phase"
-    return f"IMPLICIT SOLVENT {level['solvent_model']} (eps = {level['solvent_eps']})"
+    radii = _radii_label(level.get("solvent_radii_angstrom"))
+    return f"IMPLICIT SOLVENT {level['solvent_model']} (eps = {level['solvent_eps']}{radii})"
 
 
 def _fmt(value: Any) -> str:

@@ -22,7 +22,7 @@ from compchem.chem import check_charge_multiplicity, gradient_norms
 from compchem.errors import ConvergenceError, InputError
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
 from compchem.records import Cache
-from compchem.units import BOHR_TO_ANGSTROM, multiplicity_to_spin
+from compchem.units import ANGSTROM_TO_BOHR, BOHR_TO_ANGSTROM, multiplicity_to_spin
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,8 @@ def make_scf(mol: Any, level: LevelOfTheory, attempt: dict[str, Any] | None = No
     if level.solvent_model:  # implicit solvent: IEF-PCM or ddCOSMO with the medium's dielectric constant
         mf = mf.PCM() if level.solvent_model == "pcm" else mf.ddCOSMO()
         mf.with_solvent.eps = level.solvent_eps
+        if level.solvent_radii_angstrom:
+            mf.with_solvent.radii_table = cavity_radii_table_bohr(mf.with_solvent, level)
     if level.dispersion:  # D3/D4 through pyscf-dispersion; enters energies and gradients
         mf.disp = level.dispersion
     mf.max_cycle = max(level.scf_max_cycle, attempt.get("min_cycle", 0))
@@ -149,6 +151,36 @@ def make_scf(mol: Any, level: LevelOfTheory, attempt: dict[str, Any] | None = No
     if attempt.get("newton"):
         mf = mf.newton()
     return mf
+
+
+def cavity_radii_table_bohr(with_solvent: Any, level: LevelOfTheory) -> np.ndarray:
+    """Cavity sphere radius per atomic number (Bohr) of a PySCF solvent object: its own table
+    (ddCOSMO: 1.1 x UFF radii) or PCM's default (1.2 x modified Bondi radii + probe radius), with the
+    level's ``solvent_radii_angstrom`` in place of those elements'."""
+    from ase.data import atomic_numbers
+    from pyscf.solvent.pcm import modified_Bondi
+
+    if with_solvent.radii_table is not None:
+        table = np.array(with_solvent.radii_table, dtype=float)
+    else:
+        table = with_solvent.vdw_scale * np.asarray(modified_Bondi) + with_solvent.r_probe * ANGSTROM_TO_BOHR
+    for element, radius in level.solvent_radii_angstrom or ():
+        table[atomic_numbers[element]] = radius * ANGSTROM_TO_BOHR
+    return table
+
+
+def cavity_radii_angstrom(spec: CalcSpec) -> dict[str, float]:
+    """{element: cavity sphere radius in Angstrom} that the implicit-solvent model of ``spec``'s level
+    uses for its elements (defaults and overrides alike; no SCF). Empty for a gas-phase level."""
+    if not spec.level.solvent_model:
+        return {}
+    from ase.data import atomic_numbers
+
+    mf = make_scf(build_mole(spec, verbose=0), spec.level)
+    table = cavity_radii_table_bohr(mf.with_solvent, spec.level)
+    return {
+        el: round(float(table[atomic_numbers[el]]) * BOHR_TO_ANGSTROM, 4) for el in sorted(set(spec.symbols))
+    }
 
 
 def _software() -> dict[str, str]:
