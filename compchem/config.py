@@ -103,9 +103,13 @@ class ExchangeDef:
     description: str = ""
 
 
-def thermo_dirname(frequencies_level: str | None) -> str:
-    """``thermo`` or ``thermo_<frequencies_level>`` (see ``Plan.thermo_dirname``)."""
-    return "thermo" if frequencies_level is None else f"thermo_{frequencies_level}"
+def thermo_dirname(frequencies_level: str | None, frequencies_geometry: str = "reoptimized") -> str:
+    """``thermo``, ``thermo_<frequencies_level>`` or, for Hessians at the run-level geometry,
+    ``thermo_<frequencies_level>_at_run_geometry`` (see ``Plan.thermo_dirname``)."""
+    if frequencies_level is None:
+        return "thermo"
+    suffix = "_at_run_geometry" if frequencies_geometry == "run_level" else ""
+    return f"thermo_{frequencies_level}{suffix}"
 
 
 @dataclass
@@ -179,8 +183,11 @@ class Plan:
     @property
     def thermo_dirname(self) -> str:
         """Folder of the thermochemistry results under ``results/<level>/``: ``thermo`` for frequencies
-        at the run level, ``thermo_<name>`` for corrections from another level (both can coexist)."""
-        return thermo_dirname(self.frequencies_level)
+        at the run level, ``thermo_<name>`` for corrections from another level, with
+        ``_at_run_geometry`` when its Hessians are taken at the run-level geometry (all can coexist)."""
+        return thermo_dirname(
+            self.frequencies_level, self.config.get("thermo", {}).get("frequencies_geometry", "reoptimized")
+        )
 
     def base_species(self, name: str) -> str:
         """The cluster of a pose species (``Li_PDOL.pose1`` -> ``Li_PDOL``); other names unchanged."""
@@ -488,6 +495,11 @@ def build_plan(
             if levels[lname].preopt is not None:
                 _check(levels[lname].preopt, elements, f"preopt level of '{lname}'")
     freq_level = cfg["thermo"].get("frequencies_level")
+    if freq_level is None and cfg["thermo"].get("frequencies_geometry") == "run_level":
+        raise InputError(
+            "thermo.frequencies_geometry 'run_level' needs a thermo.frequencies_level: without one the "
+            "frequencies are at the run level, at its own minimum"
+        )
     if freq_level is not None and freq_level not in XTB_METHODS:
         if freq_level not in levels:
             raise InputError(

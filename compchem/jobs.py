@@ -547,7 +547,14 @@ def render_structure_job(record_path: str, png_path: str, log_path: str | None =
 
 #: The ``thermo`` settings a thermo job uses (the frequencies level is passed on its own): switching
 #: counterpoise or implicit-solvent single points on or off reruns no frequency job.
-THERMO_JOB_SETTINGS = ("temperature_k", "pressure_atm", "qrrho", "standard_state", "max_imaginary_tries")
+THERMO_JOB_SETTINGS = (
+    "temperature_k",
+    "pressure_atm",
+    "qrrho",
+    "standard_state",
+    "max_imaginary_tries",
+    "frequencies_geometry",
+)
 
 
 def thermo_job(
@@ -568,7 +575,10 @@ def thermo_job(
     GFN-xTB through tblite) the species is first re-optimized at that level from its ``level`` geometry,
     its frequencies are computed there, and the thermal corrections are added to the record's electronic
     energy at ``level``: the composite E(level) + corrections(frequencies_level) scheme. Without it,
-    everything is at ``level``.
+    everything is at ``level``. With ``settings['frequencies_geometry'] == 'run_level'`` the composite
+    scheme skips the re-optimization: the Hessian at the frequencies level is taken at the ``level``
+    geometry as it is (no displacement loop either), which keeps the run level's coordination; imaginary
+    modes there are reported and left out of the sums.
     """
     import dataclasses
 
@@ -582,6 +592,7 @@ def thermo_job(
     record = read_record(record_path)
     level_obj = LevelOfTheory.from_record(level)
     composite = frequencies_level is not None
+    at_run_geometry = composite and settings.get("frequencies_geometry") == "run_level"
     resources = Resources(threads=threads, memory_mb=memory_mb)
     cache = Cache(cache_dir) if cache_dir else None
     if composite and frequencies_level.get("backend") == "xtb":
@@ -603,7 +614,14 @@ def thermo_job(
         return run_cached(s, resources, cache, stream)
 
     with job_log(log_path) as stream:
-        if composite and len(record.symbols) > 1:
+        if at_run_geometry and len(record.symbols) > 1:
+            log.info(
+                "%s: %s Hessian at the %s geometry, not re-optimized (not a stationary point there)",
+                record.label,
+                freq_name,
+                level_obj.name,
+            )
+        elif composite and len(record.symbols) > 1:
             # the record is a stationary point at `level`, not at the frequencies level: relax it there
             log.info("%s: re-optimizing at %s for its frequencies", record.label, freq_name)
             relaxed = optimize(spec)
@@ -630,7 +648,8 @@ def thermo_job(
                 spec,
                 resources,
                 optimize,
-                max_tries=settings["max_imaginary_tries"],
+                # at the run-level geometry the structure must stay where it is: no displacements
+                max_tries=0 if at_run_geometry else settings["max_imaginary_tries"],
                 cache=cache,
                 stream=stream,
                 **freq_calls,
@@ -696,6 +715,11 @@ def thermo_job(
             "frequencies_level": freq_name,
             "frequencies_level_settings": freq_settings,
             "composite": composite,
+            # composite: "reoptimized" (frequencies at the frequencies level's own minimum) or
+            # "run_level" (Hessian at the record's geometry)
+            "frequencies_geometry": ("run_level" if at_run_geometry else "reoptimized")
+            if composite
+            else None,
             # at the frequencies level's minimum (composite: not the energy the corrections go on)
             "energy_hartree": minimum["energy_hartree"],
             "electronic_energy_hartree": electronic_hartree,

@@ -25,6 +25,10 @@ def test_thermo_folder_follows_the_frequencies_level(tmp_path):
     levels = {"t": {"basis": "sto-3g"}, "f": {"basis": "sto-3g", "density_fitting": False}}
     plan = build_plan(base(tmp_path, levels=levels, thermo={"frequencies_level": "f"}))
     assert plan.frequencies_level == "f" and plan.thermo_dirname == "thermo_f"
+    at_run = build_plan(
+        base(tmp_path, levels=levels, thermo={"frequencies_level": "f", "frequencies_geometry": "run_level"})
+    )
+    assert at_run.thermo_dirname == "thermo_f_at_run_geometry"
 
 
 def test_default_config_is_valid(root):
@@ -144,6 +148,11 @@ def test_dft_poses_per_cluster(root, tmp_path):
             "species name 'Li_w.pose1' ends in '.pose<number>'",
         ),
         ({"thermo": {"frequencies_level": "nope"}}, "thermo.frequencies_level names unknown level 'nope'"),
+        (
+            {"thermo": {"frequencies_geometry": "run_level"}},
+            "thermo.frequencies_geometry 'run_level' needs a thermo.frequencies_level",
+        ),
+        ({"thermo": {"frequencies_geometry": "somewhere"}}, "frequencies_geometry"),
         (
             {
                 "levels": {"t": {"basis": "sto-3g"}, "g": {"basis": "sto-3g", "backend": "gaussian"}},

@@ -337,8 +337,9 @@ def test_planar_ammonia_becomes_pyramidal(cache, quiet):
     assert result["optimization"]["converged"]
 
 
-def _thermo_at_xtb(record: CalcResult, tmp_path, max_tries: int = 1) -> dict:
-    """thermo_job on ``record`` with GFN2-xTB as the frequencies level (thermo.frequencies_level)."""
+def _thermo_at_xtb(record: CalcResult, tmp_path, max_tries: int = 1, geometry: str = "reoptimized") -> dict:
+    """thermo_job on ``record`` with GFN2-xTB as the frequencies level (thermo.frequencies_level),
+    re-optimized there or at the record's geometry (thermo.frequencies_geometry)."""
     from compchem.jobs import thermo_job
     from compchem.models import xtb_level
     from compchem.records import read_json, write_record
@@ -351,8 +352,9 @@ def _thermo_at_xtb(record: CalcResult, tmp_path, max_tries: int = 1) -> dict:
         "qrrho": False,
         "standard_state": "1atm",
         "max_imaginary_tries": max_tries,
+        "frequencies_geometry": geometry,
     }
-    out = tmp_path / f"{record.label}.thermo.json"
+    out = tmp_path / f"{record.label}.{geometry}.thermo.json"
     thermo_job(str(path), record.level, settings, str(out), frequencies_level=xtb_level("GFN2-xTB"))
     return read_json(out)
 
@@ -401,3 +403,37 @@ def test_xtb_frequency_level_turns_planar_ammonia_pyramidal(cache, quiet, tmp_pa
     assert got["is_minimum"] and got["n_imaginary"] == 0
     assert _pyramid_height(got["coordinates_angstrom"]) > 0.2  # NH3 is ~0.38 Å high (CCCBDB geometry)
     assert got["electronic_energy_hartree"] == saddle.energy_hartree
+
+
+def test_xtb_hessian_at_the_run_level_geometry(species, cache, quiet, tmp_path):
+    """thermo.frequencies_geometry run_level: the GFN2-xTB Hessian at the B3LYP geometry as it is. The
+    structure does not move (so the ion keeps its donors), its corrections differ from those at the xTB
+    minimum only by the geometry; a saddle point is reported, not displaced."""
+    with_fragments = dataclasses.replace(
+        species["complex"], fragments=[{"name": n, "atom_indices": list(i)} for n, i in FRAGMENTS]
+    )
+    at_run = _thermo_at_xtb(with_fragments, tmp_path, geometry="run_level")
+    reopt = _thermo_at_xtb(with_fragments, tmp_path)
+    assert at_run["frequencies_geometry"] == "run_level" and reopt["frequencies_geometry"] == "reoptimized"
+    assert np.allclose(at_run["coordinates_angstrom"], with_fragments.coordinates_angstrom, atol=1e-9)
+    moved = at_run["frequencies_geometry_change"]
+    assert moved["rmsd_angstrom"] == 0.0 and moved["coordination_kept"]
+    assert at_run["electronic_energy_hartree"] == with_fragments.energy_hartree
+    assert at_run["imaginary_mode_history"] == []
+    d_zpe, d_g = (
+        at_run["thermo"][k] - reopt["thermo"][k] for k in ("zpe_hartree", "thermal_correction_gibbs_hartree")
+    )
+    print(
+        "Li+(H2O) GFN2-xTB corrections at the B3LYP geometry minus at the xTB minimum: "
+        f"ZPE {d_zpe:+.5f}, G {d_g:+.5f} Ha"
+    )
+    # same molecule, nearby geometry: the corrections agree to a few mHa (not exactly: other geometry)
+    assert at_run["thermo"]["zpe_hartree"] != reopt["thermo"]["zpe_hartree"]
+    assert at_run["thermo"]["zpe_hartree"] == pytest.approx(reopt["thermo"]["zpe_hartree"], abs=3e-3)
+    # planar NH3 (a B3LYP/STO-3G saddle point): reported with its imaginary umbrella mode, left planar
+    planar = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (-0.5, 0.8660254, 0.0), (-0.5, -0.8660254, 0.0)]
+    saddle = run_cached(_spec(["N", "H", "H", "H"], planar, 0, STO, "optimize", "NH3"), R, cache, quiet)
+    got = _thermo_at_xtb(saddle, tmp_path, max_tries=2, geometry="run_level")
+    assert not got["is_minimum"] and got["n_imaginary"] == 1 and got["imaginary_mode_history"] == []
+    assert _pyramid_height(got["coordinates_angstrom"]) < 1e-6
+    assert got["thermo"]["n_imaginary"] == 1

@@ -55,8 +55,10 @@ COLUMNS = [
     "dG_bind_eV",
     "all_minima",
     "frequencies_level",
-    # composite thermochemistry: how far the re-optimization at the frequencies level moved the
-    # cluster, and whether every species kept its ion's donor atoms there
+    # composite thermochemistry: "reoptimized" at the frequencies level, or Hessians at the "run_level"
+    # geometry (thermo.frequencies_geometry); how far the re-optimization at the frequencies level
+    # moved the cluster, and whether every species kept its ion's donor atoms there
+    "frequencies_geometry",
     "thermo_geometry_rmsd_angstrom",
     "thermo_coordination_kept",
     "thermo_temperature_K",
@@ -123,7 +125,9 @@ def _thermo_delta(
         return None
     # files written before frequencies_level existed were always at the run level
     freq_levels = {
-        level_key(thermo[n]["frequencies_level_settings"]) if thermo[n].get("composite") else "run level"
+        (level_key(thermo[n]["frequencies_level_settings"]), _frequencies_geometry(thermo[n]))
+        if thermo[n].get("composite")
+        else "run level"
         for n in names
     }
     if len(freq_levels) != 1:
@@ -142,6 +146,14 @@ def _thermo_delta(
         "enthalpy_hartree": delta(lambda t: t["enthalpy_hartree"]),
         "gibbs_hartree": delta(lambda t: t["gibbs_hartree"]),
     }
+
+
+def _frequencies_geometry(thermo: dict[str, Any]) -> str | None:
+    """Where a thermo file's frequencies were taken: "reoptimized" (at the frequencies level's own
+    minimum; also files written before this was recorded) or "run_level"; None when not composite."""
+    if not thermo.get("composite"):
+        return None
+    return thermo.get("frequencies_geometry") or "reoptimized"
 
 
 def _coordination_kept(thermo: dict[str, dict[str, Any]], names: list[str]) -> bool | None:
@@ -168,6 +180,7 @@ def _thermo_columns(thermo: dict[str, dict[str, Any]], species: list[str], clust
         "dG_bind_eV": round(hartree_to_ev(d["gibbs_hartree"]), 4),
         "all_minima": all(thermo[n]["is_minimum"] for n in (*species, cluster)),
         "frequencies_level": thermo[cluster].get("frequencies_level"),
+        "frequencies_geometry": _frequencies_geometry(thermo[cluster]),
         "thermo_geometry_rmsd_angstrom": (thermo[cluster].get("frequencies_geometry_change") or {}).get(
             "rmsd_angstrom"
         ),
@@ -350,6 +363,7 @@ def _exchange_thermo_columns(thermo: dict[str, dict[str, Any]], ex: dict[str, An
         "dH_exchange_eV": round(hartree_to_ev(d["enthalpy_hartree"]), 4),
         "dG_exchange_eV": round(hartree_to_ev(d["gibbs_hartree"]), 4),
         "frequencies_level": thermo[ex["products"][0]].get("frequencies_level"),
+        "frequencies_geometry": _frequencies_geometry(thermo[ex["products"][0]]),
         "thermo_coordination_kept": _coordination_kept(thermo, [*ex["reactants"], *ex["products"]]),
     }
 
@@ -381,6 +395,7 @@ EXCHANGE_COLUMNS = [
     "dH_exchange_eV",
     "dG_exchange_eV",
     "frequencies_level",
+    "frequencies_geometry",
     "thermo_coordination_kept",
     # with thermo.solvent: the same reaction from implicit-solvent single points at the gas-phase geometries
     "dE_exchange_solv_eV",
@@ -431,10 +446,17 @@ def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
     conditions: dict[tuple[Any, ...], list[str]] = {}
     for r in filled:
         if r["dG_bind_eV"] is not None:
-            key = (r["frequencies_level"], r["thermo_temperature_K"], r["thermo_standard_state"])
+            key = (
+                r["frequencies_level"],
+                r.get("frequencies_geometry"),
+                r["thermo_temperature_K"],
+                r["thermo_standard_state"],
+            )
             conditions.setdefault(key, []).append(r["cluster"])
-    for (freq_level, temperature, state), names in conditions.items():
+    for (freq_level, geometry, temperature, state), names in conditions.items():
         where = f"level '{freq_level}'" if freq_level else "the table's level"
+        if geometry == "run_level":
+            where += " at the table's geometries (single-point Hessians, not re-optimized there)"
         lines += [
             f"Thermochemistry of {', '.join(names)}: harmonic frequencies at {where}, "
             f"T = {temperature} K, standard state {state}.",

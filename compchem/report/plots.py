@@ -244,12 +244,24 @@ def summary_html(
         parts.append("<h2>Counterpoise, deformation and thermochemistry (eV, positive = bound)</h2>")
         parts += _html_table(
             analysed,
-            [*ANALYSIS_MD_COLUMNS, "frequencies_level", "thermo_temperature_K", "thermo_standard_state"],
+            [
+                *ANALYSIS_MD_COLUMNS,
+                "frequencies_level",
+                "frequencies_geometry",
+                "thermo_temperature_K",
+                "thermo_standard_state",
+            ],
         )
     if exchanges:
         parts.append(f"<h2>Ligand exchange</h2><p>{esc(EXCHANGE_DEFINITION)}.</p>")
         columns = ["reaction", "equation", "dE_exchange_eV", "dE_exchange_kcal_per_mol"]
-        columns += ["dE_ZPE_exchange_eV", "dH_exchange_eV", "dG_exchange_eV", "frequencies_level"]
+        columns += [
+            "dE_ZPE_exchange_eV",
+            "dH_exchange_eV",
+            "dG_exchange_eV",
+            "frequencies_level",
+            "frequencies_geometry",
+        ]
         columns += ["thermo_coordination_kept"]
         parts += _html_table(exchanges, columns)
     return "<html><body>" + "".join(parts) + "</body></html>\n"
