@@ -801,6 +801,8 @@ def solvent_single_point_job(
             "wall_time_s": result.wall_time_s,
         },
     )
+    if cache is not None and log_path is not None:
+        archive_log(cache, result.spec_hash, log_path)
 
 
 def counterpoise_job(

@@ -101,7 +101,10 @@ def test_solvent_single_point_is_cached_and_refuses_a_solvent_level(solvated, tm
         log_path=str(tmp_path / "again.log"),
     )
     assert read_json(out)["spec_hash"] == solvated["solvent"]["Li_w"]["spec_hash"]
-    assert "reusing cached result" in (tmp_path / "again.log").read_text()
+    again = (tmp_path / "again.log").read_text()
+    assert "reusing cached result" in again
+    # the rerun's log gets back the log of the run that computed the single point (with PySCF's SCF)
+    assert "==== log of the run that computed this result" in again and "converged SCF energy" in again
     in_solvent = {**LEVEL.to_dict(), "solvent_model": "pcm", "solvent_eps": 7.1}
     with pytest.raises(InputError, match="already an implicit-solvent level"):
         solvent_single_point_job(str(tmp / "Li_w.json"), in_solvent, DOL, str(tmp_path / "x.json"))
