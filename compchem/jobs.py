@@ -483,9 +483,11 @@ def binding_table_job(
     counterpoise_paths: dict[str, str] | None = None,
     pose_paths: dict[str, str] | None = None,
     solvent_paths: dict[str, str] | None = None,
+    scan_csv_path: str | None = None,
 ) -> None:
-    """Binding-energy and exchange tables from the records only (CSV, Markdown, JSON)."""
-    from compchem.analysis.binding import binding_rows, exchange_rows, write_tables
+    """Binding-energy and exchange tables from the records only (CSV, Markdown, JSON), and the
+    temperature scan of ΔH/ΔG when the thermo files have one."""
+    from compchem.analysis.binding import binding_rows, exchange_rows, thermo_scan_rows, write_tables
     from compchem.records import read_record
 
     with job_log(log_path):
@@ -505,7 +507,19 @@ def binding_table_job(
             solvent=solvent,
         )
         ex_rows = exchange_rows(records, exchanges or [], thermo, solvent)
-        write_tables(rows, level_name, records, csv_path, md_path, json_path, ex_rows, exchange_csv_path)
+        scan = thermo_scan_rows(clusters, ion, exchanges or [], thermo)
+        write_tables(
+            rows,
+            level_name,
+            records,
+            csv_path,
+            md_path,
+            json_path,
+            ex_rows,
+            exchange_csv_path,
+            scan=scan,
+            scan_csv_path=scan_csv_path,
+        )
         log.info("wrote %d binding rows to %s and %d exchange rows", len(rows), csv_path, len(ex_rows))
 
 
@@ -554,6 +568,7 @@ THERMO_JOB_SETTINGS = (
     "standard_state",
     "max_imaginary_tries",
     "frequencies_geometry",
+    "temperature_scan_k",
 )
 
 
@@ -683,17 +698,32 @@ def thermo_job(
         # composite: the electronic energy is the record's; only the corrections come from the
         # frequencies level
         electronic_hartree = record.energy_hartree if composite else minimum["energy_hartree"]
-        thermo = thermochemistry(
-            record.symbols,
-            minimum["coordinates_angstrom"],
-            minimum["frequencies"]["frequencies_cm1"],
-            electronic_hartree,
-            multiplicity=record.multiplicity,
-            temperature_k=settings["temperature_k"],
-            pressure_atm=settings["pressure_atm"],
-            qrrho=settings["qrrho"],
-            standard_state=settings["standard_state"],
-        )
+
+        def thermo_at(temperature_k: float) -> Any:
+            return thermochemistry(
+                record.symbols,
+                minimum["coordinates_angstrom"],
+                minimum["frequencies"]["frequencies_cm1"],
+                electronic_hartree,
+                multiplicity=record.multiplicity,
+                temperature_k=temperature_k,
+                pressure_atm=settings["pressure_atm"],
+                qrrho=settings["qrrho"],
+                standard_state=settings["standard_state"],
+            )
+
+        thermo = thermo_at(settings["temperature_k"])
+        # thermo.temperature_scan_k: H(T) and G(T) at further temperatures from the same frequencies
+        scan = [
+            {
+                "temperature_k": t.temperature_k,
+                "enthalpy_hartree": t.enthalpy_hartree,
+                "gibbs_hartree": t.gibbs_hartree,
+                "thermal_correction_enthalpy_hartree": t.thermal_correction_enthalpy_hartree,
+                "thermal_correction_gibbs_hartree": t.thermal_correction_gibbs_hartree,
+            }
+            for t in (thermo_at(float(k)) for k in settings.get("temperature_scan_k") or [])
+        ]
         log.info(
             "%s: minimum=%s, ZPE=%.6f Ha, H corr=%.6f Ha, G corr=%.6f Ha at %.2f K",
             record.label,
@@ -731,6 +761,7 @@ def thermo_job(
             # composite: how far the re-optimization at the frequencies level moved the structure
             "frequencies_geometry_change": moved,
             "thermo": dataclasses.asdict(thermo),
+            "temperature_scan": scan,
             "settings": settings,
         },
     )

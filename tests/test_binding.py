@@ -192,6 +192,66 @@ def test_thermo_columns_and_frequencies_level(tmp_path):
         binding_rows(records(), cluster, "Li_ion", thermo=thermo)
 
 
+def test_temperature_scan_rows_and_table(tmp_path):
+    """thermo.temperature_scan_k: dH/dG of bindings and exchanges at each scanned temperature, from
+    the thermo files' temperature_scan (made-up values; Σ products − Σ reactants is what is tested)."""
+    from compchem.analysis.binding import thermo_scan_rows
+
+    def with_scan(t, points):
+        t["temperature_scan"] = [
+            {"temperature_k": k, "enthalpy_hartree": h, "gibbs_hartree": g} for k, h, g in points
+        ]
+        return t
+
+    thermo = {
+        "Li_ion": with_scan(
+            thermo_file(-7.2, 0.0, 0.0014, -0.016, "f"), [(253.15, -7.1, -7.3), (333.15, -7.0, -7.4)]
+        ),
+        "water": with_scan(
+            thermo_file(-76.3, 0.021, 0.025, 0.004, "f"), [(253.15, -76.2, -76.4), (333.15, -76.1, -76.5)]
+        ),
+        "Li_w2": with_scan(
+            thermo_file(-160.0, 0.046, 0.055, 0.012, "f"),
+            [(253.15, -159.7, -159.9), (333.15, -159.6, -159.95)],
+        ),
+    }
+    clusters = [{"name": "Li_w2", "ligands": ["water", "water"]}]
+    exchanges = [{"name": "x", "reactants": ["Li_w2"], "products": ["Li_ion", "water", "water"]}]
+    scan = thermo_scan_rows(clusters, "Li_ion", exchanges, thermo)
+    assert [(r["kind"], r["temperature_K"]) for r in scan] == [
+        ("binding", 253.15),
+        ("binding", 333.15),
+        ("exchange", 253.15),
+        ("exchange", 333.15),
+    ]
+    # binding at 333.15 K: dG = G(Li+) + 2 G(water) - G(Li_w2) = -7.4 - 153.0 + 159.95
+    assert scan[1]["dG_eV"] == pytest.approx((-7.4 - 2 * 76.5 + 159.95) * HARTREE_TO_EV, abs=1e-4)
+    assert scan[0]["dH_eV"] == pytest.approx((-7.1 - 2 * 76.2 + 159.7) * HARTREE_TO_EV, abs=1e-4)
+    assert scan[3]["dG_eV"] == scan[1]["dG_eV"] and scan[0]["frequencies_level"] == "f"
+    row = binding_rows(records(), clusters, "Li_ion", thermo=thermo)[0]
+    write_tables(
+        [row],
+        "t",
+        records(),
+        tmp_path / "b.csv",
+        tmp_path / "b.md",
+        tmp_path / "b.json",
+        scan=scan,
+        scan_csv_path=tmp_path / "scan.csv",
+    )
+    lines = (tmp_path / "scan.csv").read_text().splitlines()
+    assert lines[0] == "name,kind,temperature_K,dH_eV,dG_eV,frequencies_level,frequencies_geometry"
+    assert len(lines) == 5
+    md = (tmp_path / "b.md").read_text()
+    assert "| kind | name | dG_eV at 253.15 K | dG_eV at 333.15 K |" in md
+    assert f"| binding | Li_w2 | {scan[0]['dG_eV']:.3f} | {scan[1]['dG_eV']:.3f} |" in md
+    # a species without a scan: no scan rows; a temperature only some species have is left out
+    del thermo["water"]["temperature_scan"]
+    assert thermo_scan_rows(clusters, "Li_ion", exchanges, thermo) == []
+    with_scan(thermo["water"], [(253.15, -76.2, -76.4)])
+    assert {r["temperature_K"] for r in thermo_scan_rows(clusters, "Li_ion", [], thermo)} == {253.15}
+
+
 def test_cli_table_prints_exchanges_of_finished_records(tmp_path, capsys):
     """`compchem table` on hand-made records: binding rows and the exchange reaction once all of its
     species have records (energies as in test_exchange_reaction_energy: +0.15 Ha = +4.0817 eV)."""

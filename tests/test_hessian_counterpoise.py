@@ -337,7 +337,9 @@ def test_planar_ammonia_becomes_pyramidal(cache, quiet):
     assert result["optimization"]["converged"]
 
 
-def _thermo_at_xtb(record: CalcResult, tmp_path, max_tries: int = 1, geometry: str = "reoptimized") -> dict:
+def _thermo_at_xtb(
+    record: CalcResult, tmp_path, max_tries: int = 1, geometry: str = "reoptimized", scan=()
+) -> dict:
     """thermo_job on ``record`` with GFN2-xTB as the frequencies level (thermo.frequencies_level),
     re-optimized there or at the record's geometry (thermo.frequencies_geometry)."""
     from compchem.jobs import thermo_job
@@ -353,6 +355,7 @@ def _thermo_at_xtb(record: CalcResult, tmp_path, max_tries: int = 1, geometry: s
         "standard_state": "1atm",
         "max_imaginary_tries": max_tries,
         "frequencies_geometry": geometry,
+        "temperature_scan_k": list(scan),
     }
     out = tmp_path / f"{record.label}.{geometry}.thermo.json"
     thermo_job(str(path), record.level, settings, str(out), frequencies_level=xtb_level("GFN2-xTB"))
@@ -367,8 +370,9 @@ def test_thermal_corrections_from_gfn2_xtb(species, tmp_path):
     with_fragments = dataclasses.replace(
         species["complex"], fragments=[{"name": n, "atom_indices": list(i)} for n, i in FRAGMENTS]
     )
-    got = {k: _thermo_at_xtb(species[k], tmp_path) for k in ("li", "water")}
-    got["complex"] = _thermo_at_xtb(with_fragments, tmp_path)
+    scan = (253.15, 298.15, 333.15)
+    got = {k: _thermo_at_xtb(species[k], tmp_path, scan=scan) for k in ("li", "water")}
+    got["complex"] = _thermo_at_xtb(with_fragments, tmp_path, scan=scan)
     for t in got.values():
         assert t["composite"] and t["frequencies_level"] == "GFN2-xTB" and t["is_minimum"]
     assert got["water"]["electronic_energy_hartree"] == species["water"].energy_hartree
@@ -389,6 +393,19 @@ def test_thermal_corrections_from_gfn2_xtb(species, tmp_path):
     d_h = th["li"]["enthalpy_hartree"] + th["water"]["enthalpy_hartree"] - th["complex"]["enthalpy_hartree"]
     d_g = th["li"]["gibbs_hartree"] + th["water"]["gibbs_hartree"] - th["complex"]["gibbs_hartree"]
     assert d_zpe < 0 and d_g < d_h < d_e + 0.01
+    # thermo.temperature_scan_k: the same frequencies at 253.15, 298.15 and 333.15 K; the 298.15 K
+    # point is the main result, and the association's entropy loss weighs more at higher T
+    for t in got.values():
+        assert [p["temperature_k"] for p in t["temperature_scan"]] == list(scan)
+        at_298 = t["temperature_scan"][1]
+        assert at_298["gibbs_hartree"] == pytest.approx(t["thermo"]["gibbs_hartree"], abs=1e-12)
+        assert at_298["enthalpy_hartree"] == pytest.approx(t["thermo"]["enthalpy_hartree"], abs=1e-12)
+    dg_t = [
+        sum(got[k]["temperature_scan"][i]["gibbs_hartree"] for k in ("li", "water"))
+        - got["complex"]["temperature_scan"][i]["gibbs_hartree"]
+        for i in range(3)
+    ]
+    assert dg_t[0] > dg_t[1] > dg_t[2] > 0
 
 
 def test_xtb_frequency_level_turns_planar_ammonia_pyramidal(cache, quiet, tmp_path):

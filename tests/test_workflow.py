@@ -209,10 +209,18 @@ def test_thermo_and_counterpoise_columns(tmp_path, data_dir):
     shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
     cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
     cfg["clusters"] = [{"name": "Li_water", "ligands": ["water"]}]
-    cfg["thermo"] = {"frequencies": True, "counterpoise": True}
+    cfg["thermo"] = {"frequencies": True, "counterpoise": True, "temperature_scan_k": [298.15, 333.15]}
     (tmp_path / "t.yaml").write_text(yaml.safe_dump(cfg))
     run(["--cores", "2", "--configfile", "t.yaml"], tmp_path)
     row = read_csv(tmp_path / "results/tiny/binding_energies.csv")[0]
+    # the temperature scan: the 298.15 K point is the table's dG, and binding weakens with T
+    scan = read_csv(tmp_path / "results/tiny/thermo_temperatures.csv")
+    assert [(r["name"], r["kind"], float(r["temperature_K"])) for r in scan] == [
+        ("Li_water", "binding", 298.15),
+        ("Li_water", "binding", 333.15),
+    ]
+    assert float(scan[0]["dG_eV"]) == pytest.approx(float(row["dG_bind_eV"]), abs=1.1e-4)
+    assert float(scan[1]["dG_eV"]) < float(scan[0]["dG_eV"])
     e_bind, zpe, dh, dg = (float(row[k]) for k in ("E_bind_eV", "E_bind_ZPE_eV", "dH_bind_eV", "dG_bind_eV"))
     assert zpe < e_bind  # zero-point energy of the new Li-O modes weakens the bond
     assert dg < dh  # association loses entropy: binding free energy below binding enthalpy

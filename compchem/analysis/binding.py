@@ -476,6 +476,83 @@ def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+SCAN_COLUMNS = [
+    "name",
+    "kind",
+    "temperature_K",
+    "dH_eV",
+    "dG_eV",
+    "frequencies_level",
+    "frequencies_geometry",
+]
+
+
+def thermo_scan_rows(
+    clusters: list[dict[str, Any]],
+    ion: str,
+    exchanges: list[dict[str, Any]],
+    thermo: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """ΔH(T) and ΔG(T) (eV) of every binding (kind ``binding``, positive = bound) and exchange (kind
+    ``exchange``, Σ products − Σ reactants) at each temperature of ``thermo.temperature_scan_k``, from
+    the ``temperature_scan`` of the thermo files; only temperatures every species has. Empty without
+    a scan."""
+    out = []
+    for c in clusters:
+        out += _scan_rows(thermo, [c["name"]], [ion, *c["ligands"]], c["name"], "binding")
+    for ex in exchanges:
+        out += _scan_rows(thermo, list(ex["reactants"]), list(ex["products"]), ex["name"], "exchange")
+    return out
+
+
+def _scan_rows(
+    thermo: dict[str, dict[str, Any]], reactants: list[str], products: list[str], name: str, kind: str
+) -> list[dict[str, Any]]:
+    names = [*reactants, *products]
+    if any(not (thermo.get(n) or {}).get("temperature_scan") for n in names):
+        return []
+    _thermo_delta(thermo, reactants, products, f"{kind} '{name}'")  # one frequencies level for all
+    by_t = {n: {round(e["temperature_k"], 6): e for e in thermo[n]["temperature_scan"]} for n in names}
+    common = sorted(set.intersection(*(set(v) for v in by_t.values())))
+
+    def delta(t: float, key: str) -> float:
+        return sum(by_t[n][t][key] for n in products) - sum(by_t[n][t][key] for n in reactants)
+
+    return [
+        {
+            "name": name,
+            "kind": kind,
+            "temperature_K": t,
+            "dH_eV": round(hartree_to_ev(delta(t, "enthalpy_hartree")), 4),
+            "dG_eV": round(hartree_to_ev(delta(t, "gibbs_hartree")), 4),
+            "frequencies_level": thermo[products[0]].get("frequencies_level"),
+            "frequencies_geometry": _frequencies_geometry(thermo[products[0]]),
+        }
+        for t in common
+    ]
+
+
+def _scan_lines(scan: list[dict[str, Any]]) -> list[str]:
+    """Markdown section: ΔG of each binding and exchange at the scanned temperatures."""
+    if not scan:
+        return []
+    temperatures = sorted({r["temperature_K"] for r in scan})
+    names = list(dict.fromkeys((r["kind"], r["name"]) for r in scan))
+    value = {(r["kind"], r["name"], r["temperature_K"]): r["dG_eV"] for r in scan}
+    lines = [
+        "",
+        "Free energies at other temperatures (thermo.temperature_scan_k; same frequencies; binding: "
+        "positive = bound, exchange: negative = products favoured; thermo_temperatures.csv also has dH):",
+        "",
+        "| kind | name | " + " | ".join(f"dG_eV at {t:g} K" for t in temperatures) + " |",
+        "|" + "---|" * (2 + len(temperatures)),
+    ]
+    for kind, name in names:
+        cells = [_fmt(value.get((kind, name, t))) for t in temperatures]
+        lines.append(f"| {kind} | {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _solvent_lines(rows: list[dict[str, Any]], exchanges: list[dict[str, Any]]) -> list[str]:
     """Markdown section with the implicit-solvent binding and exchange energies, where computed."""
     solv_rows = [r for r in rows if r.get("E_bind_solv_eV") is not None]
@@ -507,13 +584,19 @@ def write_tables(
     json_path: str,
     exchanges: list[dict[str, Any]] | None = None,
     exchange_csv_path: str | None = None,
+    scan: list[dict[str, Any]] | None = None,
+    scan_csv_path: str | None = None,
 ) -> None:
-    """Write the binding table as CSV, Markdown (with definition and level) and JSON, and the
-    exchange-reaction table (CSV, and sections of the Markdown and JSON)."""
+    """Write the binding table as CSV, Markdown (with definition and level) and JSON, the
+    exchange-reaction table (CSV, and sections of the Markdown and JSON), and the temperature scan
+    of ΔH and ΔG (``thermo_scan_rows``; CSV, header only without a scan, and Markdown/JSON sections)."""
     exchanges = exchanges or []
+    scan = scan or []
     write_text_atomic(csv_path, _csv_text(rows, COLUMNS))
     if exchange_csv_path:
         write_text_atomic(exchange_csv_path, _csv_text(exchanges, EXCHANGE_COLUMNS))
+    if scan_csv_path:
+        write_text_atomic(scan_csv_path, _csv_text(scan, SCAN_COLUMNS))
 
     any_rec = next(iter(records.values()))
     level = any_rec.level
@@ -549,6 +632,7 @@ def write_tables(
     for row in rows:
         lines.append("| " + " | ".join(_fmt(row[c]) for c in md_cols) + " |")
     lines += _analysis_lines(rows)
+    lines += _scan_lines(scan)
     lines += _solvent_lines(rows, exchanges)
     if exchanges:
         lines += [
@@ -598,5 +682,6 @@ def write_tables(
             "rows": rows,
             "exchange_definition": EXCHANGE_DEFINITION,
             "exchanges": exchanges,
+            "temperature_scan": scan,
         },
     )

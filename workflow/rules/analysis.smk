@@ -28,6 +28,8 @@ rule binding_table:
         md=f"{RESULTS}/{{level}}/binding_energies.md",
         json=f"{RESULTS}/{{level}}/binding_energies.json",
         exchange_csv=f"{RESULTS}/{{level}}/exchange_energies.csv",
+        # dH and dG at thermo.temperature_scan_k (header only without a scan)
+        scan_csv=f"{RESULTS}/{{level}}/thermo_temperatures.csv",
     params:
         species=PLAN.species(),
         thermo_species=PLAN.species() if THERMO["frequencies"] else [],

@@ -24,4 +24,5 @@ binding_table_job(
     counterpoise_paths=dict(zip(snakemake.params.cp_clusters, snakemake.input.counterpoise, strict=True)),  # noqa: F821
     pose_paths=dict(zip(snakemake.params.pose_clusters, snakemake.input.poses, strict=True)),  # noqa: F821
     solvent_paths=dict(zip(snakemake.params.solvent_species, snakemake.input.solvent, strict=True)),  # noqa: F821
+    scan_csv_path=snakemake.output.scan_csv,  # noqa: F821
 )
