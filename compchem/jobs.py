@@ -544,7 +544,10 @@ def plots_job(
         for (name, members), path in zip((series or {}).items(), series_paths or [], strict=True):
             plot_series(table["rows"], name, [(int(n), c) for n, c in members], path)
         write_text_atomic(
-            summary_path, summary_html(table["level"], records, table["rows"], table.get("exchanges"))
+            summary_path,
+            summary_html(
+                table["level"], records, table["rows"], table.get("exchanges"), table.get("temperature_scan")
+            ),
         )
         log.info("wrote %s and %s", bar_paths, summary_path)
 

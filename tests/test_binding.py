@@ -245,6 +245,10 @@ def test_temperature_scan_rows_and_table(tmp_path):
     md = (tmp_path / "b.md").read_text()
     assert "| kind | name | dG_eV at 253.15 K | dG_eV at 333.15 K |" in md
     assert f"| binding | Li_w2 | {scan[0]['dG_eV']:.3f} | {scan[1]['dG_eV']:.3f} |" in md
+    from compchem.report.plots import summary_html
+
+    page = summary_html("t", records(), [row], [], scan)
+    assert "ΔH and ΔG at other temperatures" in page and f"<td>{scan[1]['dG_eV']:.3f}</td>" in page
     # a species without a scan: no scan rows; a temperature only some species have is left out
     del thermo["water"]["temperature_scan"]
     assert thermo_scan_rows(clusters, "Li_ion", exchanges, thermo) == []

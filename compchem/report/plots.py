@@ -199,11 +199,17 @@ def summary_html(
     records: dict[str, CalcResult],
     rows: list[dict[str, Any]],
     exchanges: list[dict[str, Any]] | None = None,
+    scan: list[dict[str, Any]] | None = None,
 ) -> str:
     """Self-contained HTML page: level of theory, software versions, per-species wall time and steps,
-    the binding table (with the counterpoise and thermochemistry columns where computed) and the
-    ligand-exchange table."""
-    from compchem.analysis.binding import ANALYSIS_MD_COLUMNS, EXCHANGE_DEFINITION, analysed_rows
+    the binding table (with the counterpoise and thermochemistry columns where computed), the
+    ligand-exchange table and the temperature scan of ΔH/ΔG (``thermo_scan_rows``)."""
+    from compchem.analysis.binding import (
+        ANALYSIS_MD_COLUMNS,
+        EXCHANGE_DEFINITION,
+        SCAN_COLUMNS,
+        analysed_rows,
+    )
 
     any_rec = next(iter(records.values()))
     level = any_rec.level
@@ -264,6 +270,12 @@ def summary_html(
         ]
         columns += ["thermo_coordination_kept"]
         parts += _html_table(exchanges, columns)
+    if scan:
+        parts.append(
+            "<h2>ΔH and ΔG at other temperatures (eV; binding: positive = bound, exchange: negative = "
+            "products favoured)</h2>"
+        )
+        parts += _html_table(scan, SCAN_COLUMNS)
     return "<html><body>" + "".join(parts) + "</body></html>\n"
 
 
