@@ -20,17 +20,10 @@ import tempfile
 from pathlib import Path
 
 from compchem.backends.pyscf_backend import cavity_radii_angstrom, use_threads
-from compchem.jobs import solvent_single_point_job
+from compchem.jobs import solvated_level, solvent_single_point_job
 from compchem.models import LevelOfTheory
 from compchem.records import read_json, read_record
 from compchem.units import hartree_to_ev
-
-
-def solvated_level(level: dict, solvent: dict) -> LevelOfTheory:
-    """The run level in the solvent model with its default radii (what the run's single points used)."""
-    return LevelOfTheory.from_record(
-        {**level, "preopt": None, "solvent_model": solvent["model"], "solvent_eps": solvent["eps"]}
-    )
 
 
 def binding_in_solvent(
@@ -83,7 +76,7 @@ def main() -> None:
         "gas_E_bind_eV": {r["cluster"]: r["E_bind_eV"] for r in table["rows"]},
         "default": {
             "cavity_radius_angstrom": cavity_radii_angstrom(
-                records[ion].spec_at(solvated_level(level, solvent), "energy")
+                records[ion].spec_at(solvated_level(LevelOfTheory.from_record(level), solvent), "energy")
             )[ion_symbol],
             "ion_solvation_eV": round(hartree_to_ev(base[ion]["solvation_energy_hartree"]), 4),
             "E_bind_solv_eV": binding_in_solvent(base, ion, clusters),

@@ -770,6 +770,21 @@ def thermo_job(
     )
 
 
+def solvated_level(gas: LevelOfTheory, solvent: dict[str, Any]) -> LevelOfTheory:
+    """The gas-phase level ``gas`` in the implicit solvent of config ``thermo.solvent`` (model,
+    dielectric constant, optional cavity radii), otherwise unchanged and without its pre-optimization
+    stage; named ``<level>+<solvent name>``."""
+    if gas.solvent_model:
+        raise InputError(f"thermo.solvent: level '{gas.name}' is already an implicit-solvent level")
+    return dataclasses.replace(
+        gas.without_preopt(),
+        name=f"{gas.name}+{solvent['name']}",
+        solvent_model=solvent["model"],
+        solvent_eps=float(solvent["eps"]),
+        solvent_radii_angstrom=cavity_radii("thermo.solvent.radii_angstrom", solvent.get("radii_angstrom")),
+    )
+
+
 def solvent_single_point_job(
     record_path: str,
     level: dict[str, Any],
@@ -792,15 +807,7 @@ def solvent_single_point_job(
 
     record = read_record(record_path)
     gas = LevelOfTheory.from_record(level)
-    if gas.solvent_model:
-        raise InputError(f"thermo.solvent: level '{gas.name}' is already an implicit-solvent level")
-    solvated = dataclasses.replace(
-        gas.without_preopt(),
-        name=f"{gas.name}+{solvent['name']}",
-        solvent_model=solvent["model"],
-        solvent_eps=float(solvent["eps"]),
-        solvent_radii_angstrom=cavity_radii("thermo.solvent.radii_angstrom", solvent.get("radii_angstrom")),
-    )
+    solvated = solvated_level(gas, solvent)
     cache = Cache(cache_dir) if cache_dir else None
     with job_log(log_path) as stream:
         spec = record.spec_at(solvated, "energy")

@@ -123,6 +123,22 @@ def _thermo_delta(
     names = [*reactants, *products]
     if any(n not in thermo for n in names):
         return None
+    _check_one_frequencies_level(thermo, names, where)
+
+    def delta(value) -> float:
+        return sum(value(thermo[n]["thermo"]) for n in products) - sum(
+            value(thermo[n]["thermo"]) for n in reactants
+        )
+
+    return {
+        "zpe_corrected_energy_hartree": delta(lambda t: t["energy_hartree"] + t["zpe_hartree"]),
+        "enthalpy_hartree": delta(lambda t: t["enthalpy_hartree"]),
+        "gibbs_hartree": delta(lambda t: t["gibbs_hartree"]),
+    }
+
+
+def _check_one_frequencies_level(thermo: dict[str, dict[str, Any]], names: list[str], where: str) -> None:
+    """An InputError unless the thermo files of ``names`` come from one frequency level and geometry."""
     # files written before frequencies_level existed were always at the run level
     freq_levels = {
         (level_key(thermo[n]["frequencies_level_settings"]), _frequencies_geometry(thermo[n]))
@@ -135,17 +151,6 @@ def _thermo_delta(
             f"{where}: thermochemistry of its species comes from different frequency levels; "
             "rerun the thermo jobs with one thermo.frequencies_level"
         )
-
-    def delta(value) -> float:
-        return sum(value(thermo[n]["thermo"]) for n in products) - sum(
-            value(thermo[n]["thermo"]) for n in reactants
-        )
-
-    return {
-        "zpe_corrected_energy_hartree": delta(lambda t: t["energy_hartree"] + t["zpe_hartree"]),
-        "enthalpy_hartree": delta(lambda t: t["enthalpy_hartree"]),
-        "gibbs_hartree": delta(lambda t: t["gibbs_hartree"]),
-    }
 
 
 def _frequencies_geometry(thermo: dict[str, Any]) -> str | None:
@@ -511,7 +516,7 @@ def _scan_rows(
     names = [*reactants, *products]
     if any(not (thermo.get(n) or {}).get("temperature_scan") for n in names):
         return []
-    _thermo_delta(thermo, reactants, products, f"{kind} '{name}'")  # one frequencies level for all
+    _check_one_frequencies_level(thermo, names, f"{kind} '{name}'")
     by_t = {n: {round(e["temperature_k"], 6): e for e in thermo[n]["temperature_scan"]} for n in names}
     common = sorted(set.intersection(*(set(v) for v in by_t.values())))
 
