@@ -84,8 +84,9 @@ def build_mole(
     mol.spin = multiplicity_to_spin(spec.multiplicity)
     mol.verbose = verbose
     mol.max_memory = max_memory_mb
-    if stream is not None:
-        mol.stdout = stream
+    # PySCF's default output stream is the sys.stdout of the moment pyscf was imported, which may be
+    # a stream closed since (a test's captured output): take the current one
+    mol.stdout = stream if stream is not None else sys.stdout
     mol.build(dump_input=False, parse_arg=False)
     return mol
 
