@@ -71,7 +71,11 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         for name in plan.species():
             symbols = plan.symbols(name)
             nbas = estimate.n_basis_functions(symbols, level)
-            per_grad = estimate.seconds_per_step(nbas, level, args.cores)
+            # a composite level B//A steps at A
+            stepping = level.geometry if level.geometry is not None else level
+            per_grad = estimate.seconds_per_step(
+                estimate.n_basis_functions(symbols, stepping), stepping, args.cores
+            )
             # every DFT pose of a cluster is optimized (at most dft_poses; fewer if the search finds fewer)
             poses = plan.dft_poses(name) if name in plan.clusters else 1
             seconds = estimate.optimization_seconds(symbols, level, args.cores, args.steps, args.preopt_steps)
@@ -86,6 +90,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             if level.preopt is not None
             else ""
         )
+        if level.geometry is not None:
+            staged = f" at '{level.geometry.name}', then one single point at '{level.notation()}'"
         print(
             f"  total ≈ {total:.1f} h for {args.steps} gradients per optimization{staged} (calibration: "
             f"{estimate.CALIBRATION_SECONDS:.0f} s per gradient for {estimate.CALIBRATION_NBASIS} basis "

@@ -159,11 +159,14 @@ class Plan:
 
     def screening_level(self, level: str) -> str | None:
         """Name of the level at which the DFT poses of clusters are ranked before only the best is
-        optimized at ``level`` (config ``pose_screening: preopt_level``); None: every pose at ``level``."""
+        optimized at ``level`` (config ``pose_screening: preopt_level``); None: every pose at ``level``.
+        A composite level ``B//A`` ranks them at its geometry level A (only the best gets B's single
+        point)."""
         lvl = self.levels[level]
-        if self.config.get("pose_screening") == "preopt_level" and lvl.preopt is not None:
-            return lvl.preopt.name
-        return None
+        if self.config.get("pose_screening") != "preopt_level":
+            return None
+        stage = lvl.geometry if lvl.geometry is not None else lvl.preopt
+        return stage.name if stage is not None else None
 
     @property
     def frequencies_level(self) -> str | None:
@@ -491,9 +494,12 @@ def build_plan(
         if check_basis and levels[lname].backend == "pyscf":
             from compchem.backends.pyscf_backend import check_basis as _check
 
-            _check(levels[lname], elements, f"run level '{lname}'")
-            if levels[lname].preopt is not None:
-                _check(levels[lname].preopt, elements, f"preopt level of '{lname}'")
+            _check(levels[lname].single_point_level(), elements, f"run level '{lname}'")
+            for stage, what in ((levels[lname].preopt, "preopt"), (levels[lname].geometry, "geometry")):
+                if stage is not None:
+                    _check(stage, elements, f"{what} level of '{lname}'")
+                    if stage.preopt is not None:
+                        _check(stage.preopt, elements, f"preopt level of '{stage.name}'")
     freq_level = cfg["thermo"].get("frequencies_level")
     if freq_level is None and cfg["thermo"].get("frequencies_geometry") == "run_level":
         raise InputError(

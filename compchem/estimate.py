@@ -66,7 +66,13 @@ def optimization_seconds(
 ) -> float:
     """Predicted wall seconds of one optimization: ``steps`` gradients at ``level``, plus
     ``preopt_steps`` at its ``preopt`` level (in that level's basis) when it is staged. A single atom
-    costs one SCF."""
+    costs one SCF. A composite level ``B//A`` costs the optimization at A (``steps``, and
+    ``preopt_steps`` if A is staged) plus one SCF at B."""
+    if level.geometry is not None:
+        single_point = level.single_point_level()
+        nbas = n_basis_functions(symbols, single_point)
+        geometry = optimization_seconds(symbols, level.geometry, threads, steps, preopt_steps)
+        return geometry + SCF_SHARE * seconds_per_gradient(nbas, single_point, threads)
     if len(symbols) == 1:
         return seconds_per_gradient(n_basis_functions(symbols, level), level, threads)
     nbas = n_basis_functions(symbols, level)
@@ -89,7 +95,8 @@ def memory_mb(n_basis: int, level: LevelOfTheory) -> int:
 def runtime_minutes(symbols: list[str], level: LevelOfTheory, threads: int, steps: int = 40) -> int:
     """Wall minutes to request for an optimization of up to ``steps`` gradients per stage, with 50 %
     margin."""
-    steps = min(steps, level.opt_maxsteps)
-    preopt_steps = min(steps, level.preopt.opt_maxsteps) if level.preopt is not None else 0
+    stepping = level.geometry if level.geometry is not None else level
+    steps = min(steps, stepping.opt_maxsteps)
+    preopt_steps = min(steps, stepping.preopt.opt_maxsteps) if stepping.preopt is not None else 0
     seconds = optimization_seconds(symbols, level, threads, steps, preopt_steps)
     return max(10, int(1.5 * seconds / 60) + 1)

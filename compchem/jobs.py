@@ -593,7 +593,8 @@ def thermo_job(
     GFN-xTB through tblite) the species is first re-optimized at that level from its ``level`` geometry,
     its frequencies are computed there, and the thermal corrections are added to the record's electronic
     energy at ``level``: the composite E(level) + corrections(frequencies_level) scheme. Without it,
-    everything is at ``level``. With ``settings['frequencies_geometry'] == 'run_level'`` the composite
+    everything is at ``level``; at a composite level ``B//A`` the frequencies are A's. With
+    ``settings['frequencies_geometry'] == 'run_level'`` the composite
     scheme skips the re-optimization: the Hessian at the frequencies level is taken at the ``level``
     geometry as it is (no displacement loop either), which keeps the run level's coordination; imaginary
     modes there are reported and left out of the sums.
@@ -609,6 +610,10 @@ def thermo_job(
 
     record = read_record(record_path)
     level_obj = LevelOfTheory.from_record(level)
+    if frequencies_level is None and level_obj.geometry is not None:
+        # a composite run level B//A: its geometries are minima of A, so the frequencies are A's and
+        # their corrections go on B's single-point energies (the usual B//A thermochemistry)
+        frequencies_level = level_obj.geometry.to_dict()
     composite = frequencies_level is not None
     at_run_geometry = composite and settings.get("frequencies_geometry") == "run_level"
     resources = Resources(threads=threads, memory_mb=memory_mb)
@@ -777,7 +782,7 @@ def solvated_level(gas: LevelOfTheory, solvent: dict[str, Any]) -> LevelOfTheory
     if gas.solvent_model:
         raise InputError(f"thermo.solvent: level '{gas.name}' is already an implicit-solvent level")
     return dataclasses.replace(
-        gas.without_preopt(),
+        gas.single_point_level(),
         name=f"{gas.name}+{solvent['name']}",
         solvent_model=solvent["model"],
         solvent_eps=float(solvent["eps"]),

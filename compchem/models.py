@@ -107,6 +107,12 @@ class LevelOfTheory:
     #: Optional cheaper level whose optimization runs first; this level's optimization starts from its
     #: geometry (staged optimization: most steps of a floppy cluster happen at the cheap level).
     preopt: LevelOfTheory | None = None
+    #: Composite protocol ``B//A``: with a geometry level A, an optimization at this level is the
+    #: optimization at A followed by a single point at this level's own settings (B) at A's geometry.
+    geometry: LevelOfTheory | None = None
+    #: Name of the config level B whose settings the single points use (config ``energy_level``); a
+    #: label only (None: this level's own name)
+    energy_level: str | None = None
 
     @classmethod
     def from_dict(
@@ -118,6 +124,11 @@ class LevelOfTheory:
         mapping (record form, as written by ``to_dict``).
         """
         data = dict(data)
+        if data.get("geometry_level") is not None or data.get("geometry") is not None:
+            return cls._composite_from_dict(name, data, levels, _depth)
+        for key in ("geometry_level", "geometry", "energy_level"):
+            if data.pop(key, None) is not None:
+                raise InputError(f"level '{name}': {key} is given only together with geometry_level")
         preopt_name = data.pop("preopt_level", None)
         preopt_data = data.pop("preopt", None)
         preopt = None
@@ -177,6 +188,91 @@ class LevelOfTheory:
         return cls(name=name, preopt=preopt, **merged)
 
     @classmethod
+    def _composite_from_dict(
+        cls, name: str, data: dict[str, Any], levels: dict[str, dict[str, Any]] | None, depth: int
+    ) -> LevelOfTheory:
+        """A composite level ``B//A`` from config form (``geometry_level`` names A; ``energy_level``
+        names B, or the remaining keys define B as any level) or record form (``geometry`` holds A)."""
+        geometry_name = data.pop("geometry_level", None)
+        geometry_data = data.pop("geometry", None)
+        energy_name = data.pop("energy_level", None)
+        where = f"level '{name}'"
+        if "preopt_level" in data or data.get("preopt") is not None:
+            raise InputError(
+                f"{where}: a composite level (geometry_level) takes its geometries from its geometry "
+                "level; give the staged optimization (preopt_level) to that level instead"
+            )
+        data.pop("preopt", None)
+        record_form = geometry_data is not None
+        if record_form:
+            geometry_data = dict(geometry_data)
+            geometry_name = geometry_data.pop("name")
+        elif levels is None or geometry_name not in levels:
+            known = sorted(levels) if levels else []
+            raise InputError(
+                f"{where}: geometry_level '{geometry_name}' is not a defined level; defined: {known}"
+            )
+        else:
+            geometry_data = levels[geometry_name]
+        if geometry_name == name or depth >= 2:
+            raise InputError(f"{where}: geometry_level chain is circular or too deep")
+        geometry = cls.from_dict(geometry_name, geometry_data, levels, depth + 1)
+        if geometry.geometry is not None:
+            raise InputError(
+                f"{where}: geometry_level '{geometry_name}' is itself a composite level; name the "
+                "level whose optimization gives the geometries"
+            )
+        if geometry.backend != "pyscf":
+            raise InputError(
+                f"{where}: geometry_level '{geometry_name}' must be a PySCF level (its optimizations run "
+                "in the workflow's optimize job)"
+            )
+        if energy_name is not None and data and not record_form:
+            raise InputError(
+                f"{where}: with energy_level '{energy_name}' the single-point settings are that level's; "
+                f"remove {sorted(data)} or drop energy_level"
+            )
+        if energy_name is not None and not record_form:
+            if levels is None or energy_name not in levels:
+                raise InputError(
+                    f"{where}: energy_level '{energy_name}' is not a defined level; defined: {sorted(levels)}"
+                )
+            source = dict(levels[energy_name])
+            if source.get("geometry_level") is not None:
+                raise InputError(f"{where}: energy_level '{energy_name}' is itself a composite level")
+            # the single point needs none of the energy level's optimization stages
+            source.pop("preopt_level", None)
+            if source.get("opt_initial_hessian") == "preopt":
+                source.pop("opt_initial_hessian")
+            energy = cls.from_dict(energy_name, source, levels, depth + 1)
+        else:
+            energy = cls.from_dict(name, data, levels, depth + 1)
+        if energy.backend not in ("pyscf", "gaussian"):
+            raise InputError(f"{where}: the single points need a pyscf or gaussian level")
+        return replace(energy, name=name, preopt=None, geometry=geometry, energy_level=energy_name)
+
+    @property
+    def is_composite(self) -> bool:
+        """True for a composite level ``B//A`` (single points at another level's geometries)."""
+        return self.geometry is not None
+
+    def notation(self) -> str:
+        """``B//A`` for a composite level (config names of the single-point and geometry levels),
+        otherwise the level's name."""
+        if self.geometry is None:
+            return self.name
+        return f"{self.energy_level or self.name}//{self.geometry.name}"
+
+    def single_point_level(self) -> LevelOfTheory:
+        """The level of a single point (energy, Hessian) at a given geometry: no optimization stages;
+        for a composite level ``B//A``, the single-point level B."""
+        if self.geometry is None:
+            return self.without_preopt()
+        return replace(
+            self, name=self.energy_level or self.name, preopt=None, geometry=None, energy_level=None
+        )
+
+    @classmethod
     def from_record(cls, data: dict[str, Any]) -> LevelOfTheory:
         """Rebuild a level from ``to_dict`` output (name included), as stored in records and params."""
         return cls.from_dict(data["name"], {k: v for k, v in data.items() if k != "name"})
@@ -187,7 +283,9 @@ class LevelOfTheory:
         ``opt_convergence_rule``, the default energy threshold instead of a larger one, the same
         for the preopt level's rule, and the full grid for the steps instead of ``opt_grid_level``.
         An optimization converged at any of them also meets this level's criteria
-        (``CalcSpec.reusable_keys``)."""
+        (``CalcSpec.reusable_keys``). A composite level's variants are those of its geometry level."""
+        if self.geometry is not None:
+            return [replace(self, geometry=g) for g in self.geometry.tighter_variants()]
         default_energy = LEVEL_DEFAULTS["opt_convergence_energy_hartree"]
         rules = list(dict.fromkeys([self.opt_convergence_rule, None]))
         energies = list(
@@ -229,7 +327,10 @@ class LevelOfTheory:
         raise InputError(f"level '{self.name}': no basis given for element {element}")
 
     def describe(self) -> str:
-        """Short human label, e.g. ``B3LYP/6-311+G(d,p) (DF)``."""
+        """Short human label, e.g. ``B3LYP/6-311+G(d,p) (DF)``; a composite level reads
+        ``B3LYP/6-311+G(d,p) (DF)//B3LYP/def2-SVP (DF)`` (single point // geometry)."""
+        if self.geometry is not None:
+            return f"{self.single_point_level().describe()}//{self.geometry.describe()}"
         basis = (
             self.basis
             if isinstance(self.basis, str)
@@ -253,6 +354,7 @@ class LevelOfTheory:
         if self.solvent_radii_angstrom:
             data["solvent_radii_angstrom"] = dict(self.solvent_radii_angstrom)
         data["preopt"] = self.preopt.to_dict() if self.preopt else None
+        data["geometry"] = self.geometry.to_dict() if self.geometry else None
         return data
 
     def science_dict(self) -> dict[str, Any]:
@@ -263,10 +365,14 @@ class LevelOfTheory:
         data = {
             k: v
             for k, v in self.to_dict().items()
-            if k != "name" and k not in PATH_ONLY_KEYS and v is not None
+            if k not in ("name", "energy_level") and k not in PATH_ONLY_KEYS and v is not None
         }
         if self.preopt:
             data["preopt"] = self.preopt.science_dict()
+        if self.geometry:
+            # B//A: the optimizer settings of B play no part; A's do (its geometry)
+            data = {k: v for k, v in data.items() if not k.startswith("opt_")}
+            data["geometry"] = self.geometry.science_dict()
         return data
 
 
@@ -298,7 +404,7 @@ def merge_level(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """Merge a config level over ``LEVEL_DEFAULTS``, rejecting unknown keys."""
     unknown = sorted(set(overrides) - set(LEVEL_DEFAULTS))
     if unknown:
-        allowed = sorted([*LEVEL_DEFAULTS, "preopt_level"])
+        allowed = sorted([*LEVEL_DEFAULTS, "preopt_level", "geometry_level", "energy_level"])
         raise InputError(f"level '{name}': unknown key(s) {unknown}; allowed: {allowed}")
     return {**LEVEL_DEFAULTS, **overrides}
 

@@ -89,6 +89,8 @@ def optimization_progress(spec: CalcSpec, cache: Cache) -> list[dict[str, Any]]:
     runs them): stage 2's starting geometry is stage 1's result, so it is known only once stage 1 is
     done; until then stage 2 is ``pending``."""
     level = spec.level
+    if level.geometry is not None:
+        return _composite_progress(spec, cache)
     if level.preopt is None or len(spec.symbols) == 1:
         return [_stage_row(spec, cache)]
     stage1_spec = dataclasses.replace(spec, level=level.preopt)
@@ -103,6 +105,21 @@ def optimization_progress(spec: CalcSpec, cache: Cache) -> list[dict[str, Any]]:
         coordinates_angstrom=tuple(map(tuple, record["coordinates_angstrom"])),
     )
     return [stage1, _stage_row(stage2_spec, cache)]
+
+
+def _composite_progress(spec: CalcSpec, cache: Cache) -> list[dict[str, Any]]:
+    """Stages of a composite ``B//A`` optimization, as ``_run_composite`` runs them: the optimization
+    at A (one or two stages), then the single point at B, pending until A's geometry is known."""
+    from compchem.models import CalcResult
+
+    stages = optimization_progress(dataclasses.replace(spec, level=spec.level.geometry), cache)
+    single_point = spec.level.single_point_level()
+    last = stages[-1]
+    stored = cache.get(last["cache_key"], "record") if last["state"] == "done" else None
+    if stored is None:
+        return [*stages, _pending_row(single_point)]
+    point = CalcResult.from_dict(stored).spec_at(single_point, "energy")
+    return [*stages, _stage_row(point, cache)]
 
 
 def dft_species(plan: Plan, structures_dir: Path) -> list[tuple[str, Path]]:

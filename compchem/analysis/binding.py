@@ -27,6 +27,8 @@ DEFINITION = (
 
 COLUMNS = [
     "cluster",
+    # the level as named in the config; a composite protocol reads B//A (single point // geometry)
+    "level",
     "ligand_models",
     "charge",
     "multiplicity",
@@ -98,9 +100,9 @@ def level_key(level: dict[str, Any]) -> str:
 
     def clean(d: dict[str, Any]) -> dict[str, Any]:
         return {
-            k: clean(v) if isinstance(v, dict) and k == "preopt" else v
+            k: clean(v) if isinstance(v, dict) and k in ("preopt", "geometry") else v
             for k, v in d.items()
-            if k != "name" and v is not None and not k.startswith("opt_")
+            if k not in ("name", "energy_level") and v is not None and not k.startswith("opt_")
         }
 
     return json.dumps(clean(level), sort_keys=True)
@@ -227,6 +229,21 @@ def _counterpoise_columns(cp: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def level_notation(level: dict[str, Any]) -> str:
+    """A record's level as tables name it: the config name, or ``B//A`` for a composite protocol
+    (single-point level // geometry level)."""
+    geometry = level.get("geometry")
+    if not geometry:
+        return str(level["name"])
+    return f"{level.get('energy_level') or level['name']}//{geometry['name']}"
+
+
+def protocol(records: list[CalcResult]) -> str:
+    """The level notation of one binding or exchange energy, from its last record (the cluster or the
+    product side); ``_level_consistent`` checks that the records share one level."""
+    return level_notation(records[-1].level)
+
+
 def binding_rows(
     records: dict[str, CalcResult],
     clusters: list[dict[str, Any]],
@@ -254,6 +271,7 @@ def binding_rows(
         rows.append(
             {
                 "cluster": name,
+                "level": protocol(involved),
                 "ligand_models": " + ".join(ligands),
                 "charge": rec.charge,
                 "multiplicity": rec.multiplicity,
@@ -341,6 +359,7 @@ def exchange_rows(
         rows.append(
             {
                 "reaction": ex["name"],
+                "level": protocol(involved),
                 "equation": f"{side_text(ex['reactants'])} -> {side_text(ex['products'])}",
                 "dE_exchange_eV": round(hartree_to_ev(e_h), 4),
                 "dE_exchange_kcal_per_mol": round(hartree_to_kcal_per_mol(e_h), 2),
@@ -391,6 +410,7 @@ def _fmt(value: Any) -> str:
 
 EXCHANGE_COLUMNS = [
     "reaction",
+    "level",
     "equation",
     "dE_exchange_eV",
     "dE_exchange_kcal_per_mol",
@@ -620,11 +640,22 @@ def write_tables(
         "all_converged",
         "geometry_xyz",
     ]
+    composite = level.get("geometry")
     lines = [
-        f"# Li+ binding energies, level '{level_name}'",
+        f"# Li+ binding energies, level '{level_name}'"
+        + (f" ({level_notation(level)})" if composite else ""),
         "",
         f"Definition: {DEFINITION}.",
         "",
+    ]
+    if composite:
+        lines += [
+            f"Composite protocol {level_notation(level)}: every species optimized at "
+            f"'{composite['name']}' ({composite['functional']} / {composite['basis']}), its energy a "
+            "single point at the level below at that geometry.",
+            "",
+        ]
+    lines += [
         f"Level: {level['functional']} / {level['basis']}, density fitting "
         f"{'on' if level['density_fitting'] else 'off'}, grid level {level['grid_level']}, "
         f"dispersion {level.get('dispersion') or 'none'}, "

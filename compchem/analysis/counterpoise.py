@@ -139,7 +139,11 @@ def counterpoise_specs(
             f"{complex_spec.charge:+d}"
         )
     base = dataclasses.replace(
-        complex_spec, task="energy", level=complex_spec.level.without_preopt(), fragments=(), ghost_atoms=()
+        complex_spec,
+        task="energy",
+        level=complex_spec.level.single_point_level(),
+        fragments=(),
+        ghost_atoms=(),
     )
     out = []
     for k, ((name, indices), (charge, mult)) in enumerate(zip(fragments, cms, strict=True)):
@@ -268,7 +272,7 @@ def complex_energy_spec(complex_result: CalcResult, level: LevelOfTheory) -> Cal
         coordinates_angstrom=tuple(tuple(r) for r in complex_result.coordinates_angstrom),
         charge=complex_result.charge,
         multiplicity=complex_result.multiplicity,
-        level=level.without_preopt(),
+        level=level.single_point_level(),
         task="energy",
         label=complex_result.label or "complex",
     )

@@ -47,6 +47,11 @@ def run_cached(
     code version), never the species name: a renamed species reuses its record under its new label.
     A finished record is never rewritten; the optimization checkpoint is dropped once it exists.
     """
+    if spec.level.geometry is not None:
+        if spec.task == "optimize":
+            return _run_composite(spec, resources, cache, stream)
+        # an energy or gradient at a given geometry: the composite level's single-point level
+        spec = dataclasses.replace(spec, level=spec.level.single_point_level())
     key = spec.content_hash()
     if spec.task == "optimize" and spec.level.preopt is not None and len(spec.symbols) > 1:
         return _run_staged(spec, resources, cache, stream)
@@ -101,18 +106,7 @@ def _run_staged(
         hessian_from=stage1.spec_hash,
     )
     stage2 = run_cached(final_spec, resources, cache, stream)
-    stages = [
-        {
-            "level": s.level["name"],
-            "spec_hash": s.spec_hash,
-            "energy_hartree": s.energy_hartree,
-            "n_opt_steps": s.n_opt_steps,
-            "wall_time_s": s.wall_time_s,
-            "n_basis_functions": s.n_basis_functions,
-            "initial_hessian": s.extra.get("opt_initial_hessian", "model"),
-        }
-        for s in (stage1, stage2)
-    ]
+    stages = [_stage_summary(s) for s in (stage1, stage2)]
     result = dataclasses.replace(
         stage2,
         label=spec.label,
@@ -128,3 +122,98 @@ def _run_staged(
     if cache is not None:
         cache.put(key, "record", result.to_dict(), overwrite=False)
     return result
+
+
+def _run_composite(
+    spec: CalcSpec, resources: Resources, cache: Cache | None, stream: IO[str] | None
+) -> CalcResult:
+    """Composite protocol ``B//A``: optimize at the geometry level A (itself possibly staged), then one
+    single point at B at A's geometry. Both are ordinary cached calculations, so a finished
+    optimization at A (from any run that used A, e.g. the first stage of a staged level) is reused and
+    only the single point is computed. The result carries A's geometry, convergence and steps, B's
+    energy, and is cached under the composite spec's own content hash."""
+    key = spec.content_hash()
+    if (cached := _cached_record(spec, cache)) is not None:
+        return cached
+    geometry_level = spec.level.geometry
+    energy_level = spec.level.single_point_level()
+    log.info(
+        "%s: composite %s: geometry at '%s' (%s)",
+        spec.label,
+        spec.level.notation(),
+        geometry_level.name,
+        geometry_level.describe(),
+    )
+    opt = run_cached(
+        dataclasses.replace(spec, level=geometry_level, label=f"{spec.label}@{geometry_level.name}"),
+        resources,
+        cache,
+        stream,
+    )
+    log.info(
+        "%s: composite %s: single point at '%s' (%s) at the '%s' geometry",
+        spec.label,
+        spec.level.notation(),
+        energy_level.name,
+        energy_level.describe(),
+        geometry_level.name,
+    )
+    point = dataclasses.replace(
+        opt.spec_at(energy_level, "energy"), label=f"{spec.label}@{energy_level.name}"
+    )
+    sp = run_cached(point, resources, cache, stream)
+    stages = list(opt.extra.get("stages") or [_stage_summary(opt)])
+    stages.append({**_stage_summary(sp), "task": "energy"})
+    log.info(
+        "%s: composite %s: E=%.10f Ha (geometry level: %.10f Ha)",
+        spec.label,
+        spec.level.notation(),
+        sp.energy_hartree,
+        opt.energy_hartree,
+    )
+    result = dataclasses.replace(
+        opt,
+        label=spec.label,
+        spec_hash=key,
+        level=spec.level.to_dict(),
+        energy_hartree=sp.energy_hartree,
+        n_scf_cycles_last=sp.n_scf_cycles_last,
+        n_basis_functions=sp.n_basis_functions,
+        program=sp.program,
+        program_version=sp.program_version,
+        software={**opt.software, **sp.software},
+        wall_time_s=round(opt.wall_time_s + sp.wall_time_s, 2),
+        extra={
+            **opt.extra,
+            "stages": stages,
+            "composite": {
+                "notation": spec.level.notation(),
+                "geometry_level": geometry_level.name,
+                "geometry_spec_hash": opt.spec_hash,
+                "geometry_energy_hartree": opt.energy_hartree,
+                "geometry_wall_time_s": opt.wall_time_s,
+                "single_point_level": energy_level.name,
+                "single_point_spec_hash": sp.spec_hash,
+                "single_point_wall_time_s": sp.wall_time_s,
+                # the gradient norms of the record are the geometry level's
+                "gradient_level": geometry_level.name,
+            },
+            "initial_coordinates_angstrom": [list(r) for r in spec.coordinates_angstrom],
+        },
+    )
+    if cache is not None:
+        cache.put(key, "record", result.to_dict(), overwrite=False)
+    return result
+
+
+def _stage_summary(s: CalcResult) -> dict[str, object]:
+    """One entry of a record's ``extra.stages``: level, hash, energy, steps and wall time of a stage."""
+    return {
+        "level": s.level["name"],
+        "spec_hash": s.spec_hash,
+        "energy_hartree": s.energy_hartree,
+        "n_opt_steps": s.n_opt_steps,
+        "wall_time_s": s.wall_time_s,
+        "n_basis_functions": s.n_basis_functions,
+        "initial_hessian": s.extra.get("opt_initial_hessian", "model"),
+    }

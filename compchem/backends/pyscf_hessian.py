@@ -84,7 +84,7 @@ def common_isotope_masses(symbols: list[str] | tuple[str, ...]) -> np.ndarray:
 def frequency_spec(spec: CalcSpec) -> CalcSpec:
     """The single-point spec at ``spec``'s geometry that frequencies are keyed on (task ``energy``,
     without a pre-optimization stage, which only concerns optimizations)."""
-    return dataclasses.replace(spec, task="energy", level=spec.level.without_preopt())
+    return dataclasses.replace(spec, task="energy", level=spec.level.single_point_level())
 
 
 def _converged_scf(
