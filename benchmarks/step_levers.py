@@ -115,7 +115,7 @@ def main() -> None:
         row["speedup"] = round(base["total_s"] / row["total_s"], 2)
         rows.append(row)
         print(json.dumps({k: v for k, v in row.items() if k != "gradient"}), flush=True)
-    header = f"{rec.label}: {len(rec.symbols)} atoms, level {args.level} ({level.describe()}), {args.threads} threads"
+    header = f"{rec.label}: {len(rec.symbols)} atoms, level {args.level} ({level.describe()})"
     print(header, file=sys.stderr)
     if args.json:
         Path(args.json).write_text(

@@ -247,7 +247,7 @@ def cmd_table(args: argparse.Namespace) -> int:
             for k in poses:
                 path = Path(plan.results_dir) / "structures" / f"{name}.pose{k}.build.json"
                 if path.exists():
-                    builds[k] = read_json(path)
+                    builds[k] = read_json(path, "build")
             summaries[name] = summarize_poses(name, poses, builds)
             best = poses[summaries[name]["selected_pose"]]
             records[name] = dataclasses.replace(best, label=name)
@@ -259,7 +259,7 @@ def cmd_table(args: argparse.Namespace) -> int:
     # thermochemistry and counterpoise results next to the records (results/<level>/thermo or
     # thermo_<frequencies level>, counterpoise)
     extra = {
-        kind: {p.stem: read_json(p) for p in sorted((folder.parent / dirname).glob("*.json"))}
+        kind: {p.stem: read_json(p, kind) for p in sorted((folder.parent / dirname).glob("*.json"))}
         for kind, dirname in (("thermo", plan.thermo_dirname), ("counterpoise", "counterpoise"))
     }
     rows = binding_rows(
@@ -339,6 +339,29 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from compchem.integrity import check_results
+
+    results = Path(args.results)
+    if not results.is_dir():
+        print(f"compchem: error: no results folder {results}", file=sys.stderr)
+        return 2
+    findings = check_results(results, args.cache)
+    for f in findings:
+        print(f"{f.state:<9s} {f.path}: {f.problem}")
+    damaged = sum(f.state == "damaged" for f in findings)
+    print(
+        f"checked {results} and its cache: {damaged} damaged, {len(findings) - damaged} orphaned"
+        + ("" if findings else " (all good)")
+    )
+    if damaged:
+        print(
+            "damaged cache entries are moved aside and recomputed by the next run; restore damaged "
+            "output files with `git checkout -- <file>` or delete them and rerun (docs/recovery.md)"
+        )
+    return 1 if findings else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="compchem", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -397,6 +420,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("a")
     p.add_argument("b")
     p.set_defaults(func=cmd_parity)
+    p = sub.add_parser("check", help="report damaged or orphaned files of a results folder and its cache")
+    p.add_argument("results", nargs="?", default="results", help="results folder (default: results)")
+    p.add_argument("--cache", help="content cache (default <results>/cache)")
+    p.set_defaults(func=cmd_check)
     p = sub.add_parser("progress", help="state of every optimization of the config, from its files")
     p.add_argument("--cache", help="content cache (default <results_dir>/cache)")
     p.add_argument("--json", help="also write the rows as JSON here")

@@ -41,3 +41,23 @@ class StructureError(CompchemError, RuntimeError):
 
     Retrying with other build settings (more conformers or candidates, another seed) can help.
     """
+
+
+class DamagedFileError(CompchemError, ValueError):
+    """A JSON file the project reads (record, cache entry, checkpoint, build, pose, thermo,
+    counterpoise or solvent file) is damaged: empty, cut short, not JSON, of an unknown schema version,
+    missing required keys, or not matching the content hash it is filed under.
+
+    Retrying does not help. The message names the file, what is wrong and what to do: a damaged cache
+    entry is moved aside and recomputed by itself; a damaged output file is restored from version
+    control (``git checkout -- <file>``) or deleted so that the workflow writes it again.
+    """
+
+    def __init__(self, path: object, problem: str, remedy: str = "") -> None:
+        self.path = str(path)
+        self.problem = problem
+        remedy = remedy or (
+            f"restore it (git checkout -- {self.path}) or delete it and rerun the workflow, which "
+            "writes it again (from the content cache where the calculation is there)"
+        )
+        super().__init__(f"damaged file {self.path}: {problem}; {remedy}")

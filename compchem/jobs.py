@@ -27,6 +27,20 @@ from compchem.records import Cache, read_json, write_json_atomic, write_record, 
 
 log = logging.getLogger(__name__)
 
+
+@contextlib.contextmanager
+def script_errors() -> Iterator[None]:
+    """Around a job called from a Snakemake adapter: a project error ends the job with its one-line
+    message (``compchem: error: ...``, naming the file or entry at fault) instead of a traceback; the
+    job's log holds the same line (``compchem.logs.job_log``)."""
+    from compchem.errors import CompchemError
+
+    try:
+        yield
+    except CompchemError as exc:
+        raise SystemExit(f"compchem: error: {exc}") from None
+
+
 #: Bumped when the structure builder changes what it produces (part of the build cache key only, so
 #: rebuilt structures do not invalidate DFT results of structures that did not change).
 BUILD_CODE_VERSION = "2"
@@ -169,7 +183,7 @@ def _add_pose_coordinates(cached: dict[str, Any], fresh: dict[str, Any], name: s
 def pose_count(build_path: str, requested: int) -> int:
     """How many poses of a built cluster go to DFT: ``requested``, or fewer if the search found
     fewer distinct ones (at least 1: the cluster's own structure)."""
-    return max(1, min(requested, len(read_json(build_path).get("candidates", []))))
+    return max(1, min(requested, len(read_json(build_path, "build").get("candidates", []))))
 
 
 def pose_structure_job(
@@ -184,7 +198,7 @@ def pose_structure_job(
 def _pose_structure(build_path: str, k: int, xyz_path: str, pose_build_path: str) -> None:
     from compchem.build.poses import candidate_contacts
 
-    built = read_json(build_path)
+    built = read_json(build_path, "build")
     name = pose_name(built["name"], k)
     candidates = built.get("candidates", [])
     if k == 0:
@@ -248,7 +262,7 @@ def select_pose_job(
     from compchem.records import read_record
 
     with job_log(log_path):
-        builds = [read_json(p) for p in pose_build_paths]
+        builds = [read_json(p, "build") for p in pose_build_paths]
         ranks = [int(b["pose_rank"]) for b in builds]
         records = {k: read_record(p) for k, p in zip(ranks, record_paths, strict=True)}
         summary = summarize_poses(cluster, records, dict(zip(ranks, builds, strict=True)))
@@ -279,7 +293,7 @@ def select_screened_pose_job(
     from compchem.records import read_record
 
     with job_log(log_path):
-        screening = read_json(screening_path)
+        screening = read_json(screening_path, "poses")
         best = read_record(best_record_path)
         k = screening["selected_pose"]
         summary = {**screening, "level_energy_hartree": best.energy_hartree, "level": best.level.get("name")}
@@ -304,7 +318,7 @@ def select_screened_pose_job(
 
 def spec_from_build(build_path: str, level: dict[str, Any], task: str = "optimize") -> CalcSpec:
     """The CalcSpec of a built species (``<species>.build.json``) at a level given as a mapping."""
-    built = read_json(build_path)
+    built = read_json(build_path, "build")
     level_obj = LevelOfTheory.from_record(level)
     return CalcSpec(
         symbols=tuple(built["symbols"]),
@@ -418,13 +432,35 @@ def archive_log(cache: Cache, key: str, log_path: str) -> None:
         write_text_atomic(archived, text)
 
 
+def composite_single_point_spec(spec: CalcSpec, geometry_record: str | None) -> CalcSpec:
+    """The single point of composite spec ``spec`` (level ``B//A``): B, task energy, at the geometry of
+    ``geometry_record`` (the species' optimized record at A)."""
+    from compchem.records import read_record
+
+    if geometry_record is None:
+        raise InputError(f"{spec.label}: composite level '{spec.level.name}' needs its geometry record")
+    opt = read_record(geometry_record)
+    if tuple(opt.symbols) != spec.symbols:
+        raise InputError(f"{spec.label}: the geometry record {geometry_record} holds other atoms")
+    return dataclasses.replace(opt.spec_at(spec.level.single_point_level(), "energy"), label=spec.label)
+
+
 def gaussian_input_job(
-    build_path: str, level: dict[str, Any], gjf_path: str, threads: int = 1, memory_mb: int = 4000
+    build_path: str,
+    level: dict[str, Any],
+    gjf_path: str,
+    threads: int = 1,
+    memory_mb: int = 4000,
+    geometry_record: str | None = None,
 ) -> None:
-    """Write the Gaussian input (.gjf) of one species; %nprocshared/%mem from the job's resources."""
+    """Write the Gaussian input (.gjf) of one species; %nprocshared/%mem from the job's resources. At a
+    composite level ``B//A`` it is B's single point at the geometry of ``geometry_record`` (the
+    species' record at A)."""
     from compchem.backends.gaussian import input_text
 
     spec = spec_from_build(build_path, level)
+    if spec.level.geometry is not None:
+        spec = composite_single_point_spec(spec, geometry_record)
     chk = Path(gjf_path).with_suffix(".chk").name
     write_text_atomic(gjf_path, input_text(spec, Resources(threads=threads, memory_mb=memory_mb), chk))
 
@@ -448,13 +484,25 @@ def gaussian_parse_job(
     xyz_path: str,
     cache_dir: str | None = None,
     log_path: str | None = None,
+    geometry_record: str | None = None,
 ) -> None:
-    """Parse one Gaussian output into the same JSON record and .xyz as the PySCF path."""
+    """Parse one Gaussian output into the same JSON record and .xyz as the PySCF path. At a composite
+    level ``B//A`` the output is B's single point at the geometry of ``geometry_record`` (the species'
+    record at A), and the record combines the two as the PySCF path does."""
+    from compchem.backends.base import composite_result
     from compchem.backends.gaussian import read_result
+    from compchem.records import read_record
 
     spec = spec_from_build(build_path, level)
     with job_log(log_path):
-        result = read_result(spec, Path(output_path).read_text())
+        if spec.level.geometry is not None:
+            point = composite_single_point_spec(spec, geometry_record)
+            single_point = read_result(point, Path(output_path).read_text())
+            result = composite_result(spec, read_record(geometry_record), single_point)
+            if cache_dir:
+                Cache(cache_dir).put(point.content_hash(), "record", single_point.to_dict(), overwrite=False)
+        else:
+            result = read_result(spec, Path(output_path).read_text())
         if cache_dir:
             Cache(cache_dir).put(spec.content_hash(), "record", result.to_dict(), overwrite=False)
         log.info(
@@ -492,10 +540,12 @@ def binding_table_job(
 
     with job_log(log_path):
         records = {name: read_record(path) for name, path in record_paths.items()}
-        thermo = {name: read_json(path) for name, path in (thermo_paths or {}).items()}
-        counterpoise = {name: read_json(path) for name, path in (counterpoise_paths or {}).items()}
-        poses = {name: read_json(path) for name, path in (pose_paths or {}).items()}
-        solvent = {name: read_json(path) for name, path in (solvent_paths or {}).items()}
+        thermo = {name: read_json(path, "thermo") for name, path in (thermo_paths or {}).items()}
+        counterpoise = {
+            name: read_json(path, "counterpoise") for name, path in (counterpoise_paths or {}).items()
+        }
+        poses = {name: read_json(path, "poses") for name, path in (pose_paths or {}).items()}
+        solvent = {name: read_json(path, "solvent") for name, path in (solvent_paths or {}).items()}
         rows = binding_rows(
             records,
             clusters,

@@ -28,6 +28,9 @@ def job_log(path: str | os.PathLike[str] | None, level: int = logging.INFO) -> I
         logger.setLevel(level)
         try:
             yield sys.stderr
+        except BaseException as exc:
+            _log_failure(logger, exc)
+            raise
         finally:
             logger.removeHandler(handler)
         return
@@ -44,6 +47,9 @@ def job_log(path: str | os.PathLike[str] | None, level: int = logging.INFO) -> I
     logger.propagate = False
     try:
         yield stream
+    except BaseException as exc:
+        _log_failure(logger, exc)
+        raise
     finally:
         logger.removeHandler(handler)
         logger.propagate = True
@@ -54,3 +60,16 @@ def job_log(path: str | os.PathLike[str] | None, level: int = logging.INFO) -> I
         os.close(saved[0])
         os.close(saved[1])
         stream.close()
+
+
+def _log_failure(logger: logging.Logger, exc: BaseException) -> None:
+    """One line in the job's log saying why the job stopped (a project error's own message, else the
+    exception's type and text), so a failed job's log is never empty."""
+    from compchem.errors import CompchemError
+
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        logger.error("job stopped: %s", type(exc).__name__)
+    elif isinstance(exc, CompchemError):
+        logger.error("compchem: error: %s", exc)
+    else:
+        logger.error("job failed: %s: %s", type(exc).__name__, exc)

@@ -161,7 +161,7 @@ def plan_progress(plan: Plan, cache_dir: str | Path | None = None) -> list[dict[
             if level.backend != "pyscf" or not build.exists():
                 done = record_path.exists()
                 state = "done" if done else ("pending" if build.exists() else "not built")
-                rec = read_json(record_path) if done else {}
+                rec = read_json(record_path, "record") if done else {}
                 rows.append(
                     {
                         **base,
@@ -237,7 +237,7 @@ def _screened_out(plan: Plan, level: str, species: str) -> bool:
     if screening is None or cluster == species:
         return False
     path = Path(plan.results_dir) / screening / "poses" / f"{cluster}.json"
-    return path.exists() and pose_name(cluster, int(read_json(path)["selected_pose"])) != species
+    return path.exists() and pose_name(cluster, int(read_json(path, "poses")["selected_pose"])) != species
 
 
 def _fmt(value: Any, spec: str) -> str:

@@ -96,3 +96,60 @@ def test_without_command_stops_with_instructions_and_resumes(workdir):
     proc = snakemake(workdir, "c.yaml")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     check_record(workdir / TARGET)
+
+
+def test_composite_gaussian_single_point_at_the_pyscf_geometry(workdir):
+    """B//A with B a Gaussian level: PySCF optimizes at A, the Gaussian input is B's single point at
+    that geometry, and the parsed output becomes the composite record. The fake g16 prints the recorded
+    single point dvb_sp.out, which Gaussian ran at its own B3LYP/STO-3G minimum (the energy of the last
+    step of dvb_gopt.out). A starts there, so PySCF's minimum at A lies next to it and a real g16 at
+    that geometry gives the same energy within the record check's 2e-5 Ha."""
+    from compchem.io.gaussian_output import parse_gaussian_output
+
+    bin_dir = workdir / "bin"
+    bin_dir.mkdir()
+    with gzip.open(DATA / "gaussian" / "dvb_sp.out.gz", "rt") as handle:
+        recorded = handle.read()
+    (workdir / "recorded_sp.out").write_text(recorded)
+    minimum = parse_gaussian_output(recorded)
+    rows = [
+        f"{s} {x:.8f} {y:.8f} {z:.8f}"
+        for s, (x, y, z) in zip(minimum.symbols, minimum.coordinates_angstrom, strict=True)
+    ]
+    (workdir / "dvb_min.xyz").write_text(
+        f"{len(rows)}\ndvb at Gaussian's B3LYP/STO-3G minimum\n" + "\n".join(rows) + "\n"
+    )
+    fake = bin_dir / "g16"
+    fake.write_text(f"#!/bin/sh\ncat > /dev/null\ncat {workdir / 'recorded_sp.out'}\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    cfg = config("g16 < {input} > {output}")
+    cfg["ligands"][0]["geometry"] = "dvb_min.xyz"
+    # A: PySCF B3LYP/STO-3G with density fitting on a coarse grid (cheap; its minimum is all B needs)
+    cfg["levels"]["pyscf_sto"] = {"basis": "sto-3g", "density_fitting": True, "grid_level": 1}
+    cfg["levels"]["g16sp"] = {"energy_level": "g16", "geometry_level": "pyscf_sto"}
+    cfg["run_levels"] = ["g16sp"]
+    (workdir / "c.yaml").write_text(yaml.safe_dump(cfg))
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    args = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--cores", "1"]
+    target = "results/g16sp/records/dvb.json"
+    proc = subprocess.run(
+        args + [target, "--configfile", "c.yaml"], cwd=workdir, capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    gjf = (workdir / "results/g16sp/gaussian/dvb.gjf").read_text()
+    assert "#p B3LYP/STO-3G 5D 7F SCF=Tight Int=UltraFine" in gjf  # a single point: no Opt
+    geometry = json.loads((workdir / "results/pyscf_sto/records/dvb.json").read_text())
+    first_atom = geometry["coordinates_angstrom"][0]
+    assert " ".join(f"{x:14.8f}" for x in first_atom) in gjf  # at the PySCF minimum
+    record = check_record(workdir / target)
+    assert record["coordinates_angstrom"] == geometry["coordinates_angstrom"]
+    assert record["n_opt_steps"] == geometry["n_opt_steps"] and record["converged"]
+    assert record["extra"]["composite"]["notation"] == "g16//pyscf_sto"
+    assert record["extra"]["composite"]["single_point_program"] == "gaussian"
+    # PySCF's minimum is Gaussian's to within a few thousandths of an Angstrom
+    moved = max(
+        abs(a - b)
+        for ra, rb in zip(geometry["coordinates_angstrom"], minimum.coordinates_angstrom, strict=True)
+        for a, b in zip(ra, rb, strict=True)
+    )
+    assert moved < 0.02

@@ -162,6 +162,17 @@ def _run_composite(
         opt.spec_at(energy_level, "energy"), label=f"{spec.label}@{energy_level.name}"
     )
     sp = run_cached(point, resources, cache, stream)
+    result = composite_result(spec, opt, sp)
+    if cache is not None:
+        cache.put(key, "record", result.to_dict(), overwrite=False)
+    return result
+
+
+def composite_result(spec: CalcSpec, opt: CalcResult, sp: CalcResult) -> CalcResult:
+    """The record of composite spec ``spec`` (level ``B//A``) from its optimization at A (``opt``) and
+    B's single point at that geometry (``sp``, from PySCF or a parsed Gaussian output): A's geometry,
+    convergence, steps and gradient norms, B's energy, under the composite spec's content hash."""
+    geometry_level = spec.level.geometry
     stages = list(opt.extra.get("stages") or [_stage_summary(opt)])
     stages.append({**_stage_summary(sp), "task": "energy"})
     log.info(
@@ -171,10 +182,10 @@ def _run_composite(
         sp.energy_hartree,
         opt.energy_hartree,
     )
-    result = dataclasses.replace(
+    return dataclasses.replace(
         opt,
         label=spec.label,
-        spec_hash=key,
+        spec_hash=spec.content_hash(),
         level=spec.level.to_dict(),
         energy_hartree=sp.energy_hartree,
         n_scf_cycles_last=sp.n_scf_cycles_last,
@@ -192,7 +203,8 @@ def _run_composite(
                 "geometry_spec_hash": opt.spec_hash,
                 "geometry_energy_hartree": opt.energy_hartree,
                 "geometry_wall_time_s": opt.wall_time_s,
-                "single_point_level": energy_level.name,
+                "single_point_level": sp.level["name"],
+                "single_point_program": sp.program,
                 "single_point_spec_hash": sp.spec_hash,
                 "single_point_wall_time_s": sp.wall_time_s,
                 # the gradient norms of the record are the geometry level's
@@ -201,9 +213,6 @@ def _run_composite(
             "initial_coordinates_angstrom": [list(r) for r in spec.coordinates_angstrom],
         },
     )
-    if cache is not None:
-        cache.put(key, "record", result.to_dict(), overwrite=False)
-    return result
 
 
 def _stage_summary(s: CalcResult) -> dict[str, object]:

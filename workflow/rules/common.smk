@@ -89,3 +89,12 @@ def screened_best_record(wc):
     with open(screening.output.poses) as handle:
         name = pose_name(wc.species, json.load(handle)["selected_pose"])
     return f"{RESULTS}/{wc.level}/records/{name}.json"
+
+
+def geometry_record(wc):
+    """Input function (Gaussian rules): at a composite level B//A, the species' optimized record at
+    its geometry level A, whose geometry B's single point uses; nothing at other levels."""
+    geometry = PLAN.levels[wc.level].geometry
+    if geometry is None:
+        return {}
+    return {"geometry": f"{RESULTS}/{geometry.name}/records/{wc.species}.json"}

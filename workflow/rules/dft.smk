@@ -1,5 +1,6 @@
 # DFT geometry optimization. PySCF levels: one rule (PySCF + geomeTRIC, resumable through the content
 # cache). Gaussian levels: write input -> run (only with gaussian.command) -> parse, same records.
+# A composite Gaussian level B//A: the input is B's single point at the species' record at A (PySCF).
 
 
 rule optimize:
@@ -31,6 +32,7 @@ rule gaussian_input:
     wildcard_constraints:
         level=GAUSSIAN_LEVELS,
     input:
+        unpack(geometry_record),
         build=f"{RESULTS}/structures/{{species}}.build.json",
     output:
         gjf=f"{RESULTS}/{{level}}/gaussian/{{species}}.gjf",
@@ -77,6 +79,7 @@ rule gaussian_parse:
     wildcard_constraints:
         level=GAUSSIAN_LEVELS,
     input:
+        unpack(geometry_record),
         build=f"{RESULTS}/structures/{{species}}.build.json",
         out=f"{RESULTS}/{{level}}/gaussian/{{species}}.out",
     output:

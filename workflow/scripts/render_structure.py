@@ -6,10 +6,11 @@ from pathlib import Path
 # this repository's compchem package, also inside a conda env made from workflow/envs
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 (set by Snakemake)
 
-from compchem.jobs import render_structure_job  # noqa: E402
+from compchem.jobs import render_structure_job, script_errors  # noqa: E402
 
-render_structure_job(
-    record_path=snakemake.input.record,  # noqa: F821
-    png_path=snakemake.output.png,  # noqa: F821
-    log_path=snakemake.log[0],  # noqa: F821
-)
+with script_errors():
+    render_structure_job(
+        record_path=snakemake.input.record,  # noqa: F821
+        png_path=snakemake.output.png,  # noqa: F821
+        log_path=snakemake.log[0],  # noqa: F821
+    )

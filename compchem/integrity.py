@@ -1,0 +1,121 @@
+"""Check a results folder and its content cache for damaged and orphaned files, without any DFT.
+
+What is checked (``compchem check``; see docs/recovery.md):
+
+- every JSON file the workflow reads back: the records of each level, the thermo, counterpoise, solvent
+  and pose files, the built structures and the binding tables: each must parse and hold its kind's keys
+  (``records.read_json``);
+- every cache entry: the same, plus the checksum written with it and, for a record, that it is filed
+  under its own content hash (``Cache.check_entry``);
+- orphans: temporary files left by an interrupted atomic write (``.<name>.<random>.tmp``), checkpoints
+  of optimizations whose record is already in the cache (a finished run removes them), and files in
+  the cache whose names the cache does not make.
+
+Damaged cache entries found in a workflow run are moved to ``<cache>/quarantine/`` by the run itself;
+this check only reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from compchem.errors import DamagedFileError
+from compchem.records import Cache, read_json
+
+#: Folder of results/<level>/ -> the kind its JSON files are checked as
+LEVEL_FOLDERS: dict[str, str] = {"records": "record", "counterpoise": "counterpoise", "poses": "poses"}
+#: Folder-name prefixes of results/<level>/ -> kind (thermo, thermo_<level>, solvent_<name>)
+LEVEL_PREFIXES: dict[str, str] = {"thermo": "thermo", "solvent_": "solvent"}
+CACHE_NAME = re.compile(r"^(?P<key>[0-9a-f]{64})\.(?P<kind>[a-z_]+)\.json$")
+CACHE_OTHER = re.compile(r"^[0-9a-f]{64}\.(scf\.chk|log|unfinished\.log)$")
+TEMPORARY = re.compile(r"^\..+\.tmp$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One damaged or orphaned file: its path, which of the two, and what is wrong."""
+
+    path: str
+    state: str  # "damaged" | "orphaned"
+    problem: str
+
+
+def _kind_of(level_dir_child: Path) -> str | None:
+    name = level_dir_child.name
+    if name in LEVEL_FOLDERS:
+        return LEVEL_FOLDERS[name]
+    return next((kind for prefix, kind in LEVEL_PREFIXES.items() if name.startswith(prefix)), None)
+
+
+def check_results(results_dir: str | Path, cache_dir: str | Path | None = None) -> list[Finding]:
+    """Every damaged or orphaned file under ``results_dir`` and its cache (default
+    ``<results_dir>/cache``), in path order."""
+    results = Path(results_dir)
+    cache_root = Path(cache_dir) if cache_dir is not None else results / "cache"
+    findings: list[Finding] = []
+
+    def check(path: Path, kind: str | None) -> None:
+        try:
+            read_json(path, kind)
+        except DamagedFileError as exc:
+            findings.append(Finding(str(path), "damaged", exc.problem))
+
+    for path in sorted(results.rglob("*")):
+        if cache_root in path.parents or path == cache_root:
+            continue
+        if path.is_file() and TEMPORARY.match(path.name):
+            findings.append(Finding(str(path), "orphaned", "temporary file of an interrupted write"))
+    structures = results / "structures"
+    for path in sorted(structures.glob("*.build.json")):
+        check(path, "build")
+    for level_dir in sorted(p for p in results.iterdir() if p.is_dir() and p not in (structures, cache_root)):
+        for table in sorted(level_dir.glob("binding_energies.json")):
+            check(table, None)
+        for child in sorted(p for p in level_dir.iterdir() if p.is_dir()):
+            kind = _kind_of(child)
+            if kind is not None:
+                for path in sorted(child.glob("*.json")):
+                    check(path, kind)
+    findings += check_cache(cache_root)
+    return sorted(findings, key=lambda f: f.path)
+
+
+def check_cache(cache_root: str | Path) -> list[Finding]:
+    """Damaged entries and orphans of one content cache (its quarantine folder is left out)."""
+    root = Path(cache_root)
+    if not root.is_dir():
+        return []
+    cache = Cache(root)
+    findings: list[Finding] = []
+    records: set[str] = set()
+    checkpoints: list[tuple[str, Path]] = []
+    for path in sorted(root.glob("*/*")):
+        if path.parent.name == "quarantine" or not path.is_file():
+            continue
+        if TEMPORARY.match(path.name):
+            findings.append(Finding(str(path), "orphaned", "temporary file of an interrupted write"))
+            continue
+        if CACHE_OTHER.match(path.name):
+            continue
+        match = CACHE_NAME.match(path.name)
+        if match is None or path.parent.name != match.group("key")[:2]:
+            findings.append(Finding(str(path), "orphaned", "not a file the cache makes (name or folder)"))
+            continue
+        key, kind = match.group("key"), match.group("kind")
+        try:
+            cache.check_entry(key, kind)
+        except DamagedFileError as exc:
+            findings.append(Finding(str(path), "damaged", exc.problem))
+            continue
+        if kind == "record":
+            records.add(key)
+        elif kind == "checkpoint":
+            checkpoints.append((key, path))
+    findings += [
+        Finding(str(path), "orphaned", "checkpoint of an optimization whose record is already cached")
+        for key, path in checkpoints
+        if key in records
+    ]
+    return findings
