@@ -35,26 +35,31 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plan(args: argparse.Namespace) -> Any:
-    import yaml
-
-    from compchem.config import build_plan
+    from compchem.config import build_plan, load_config_file
 
     config: dict[str, Any] = {}
     for path in (args.config, *(args.overlay or [])):
-        with open(path) as handle:
-            config = _merge(config, yaml.safe_load(handle) or {})
+        config = _merge(config, load_config_file(path))
     return build_plan(config, [Path.cwd(), Path(args.config).resolve().parents[2]])
+
+
+def _config_files(args: argparse.Namespace) -> str:
+    """The config files of this command, as the user gave them (base first, then each overlay)."""
+    return " + ".join(str(p) for p in (args.config, *(args.overlay or [])))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     plan = _plan(args)
     print(
-        f"config {args.config} is valid: {len(plan.ligands)} ligands defined, {len(plan.clusters)} clusters"
+        f"config {_config_files(args)} is valid: {len(plan.ligands)} ligands defined, "
+        f"{len(plan.clusters)} clusters"
     )
     for name in plan.species():
         charge, mult = plan.charge_multiplicity(name)
         print(f"  {name:<20s} charge {charge:+d}  multiplicity {mult}  atoms {len(plan.symbols(name))}")
     print(f"run levels: {', '.join(plan.run_levels)}")
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -187,9 +192,16 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from compchem.models import CalcSpec, Resources
     from compchem.records import Cache, write_record
 
+    from compchem.errors import InputError
+
     plan = _plan(args)
+    if args.level not in plan.levels:
+        raise InputError(f"--level: unknown level '{args.level}'; defined: {sorted(plan.levels)}")
     level = plan.levels[args.level]
-    symbols, coords, _ = parse_xyz(Path(args.xyz).read_text())
+    xyz = Path(args.xyz)
+    if not xyz.is_file():
+        raise InputError(f"no XYZ file {xyz}")
+    symbols, coords, _ = parse_xyz(xyz.read_text(), single=True)
     label = args.label or Path(args.xyz).stem
     spec = CalcSpec(
         tuple(symbols),

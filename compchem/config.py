@@ -60,8 +60,53 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
         lines = []
         for err in errors:
             where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-            lines.append(f"config: {where}: {err.message}")
+            lines.append(f"config: {where}: {_schema_message(err)}")
         raise InputError("invalid config:\n  " + "\n  ".join(lines))
+    return data
+
+
+def _schema_message(err: Any) -> str:
+    """What is wrong, in words: for a value matching none of several forms (``oneOf``), the failure of
+    the form it comes closest to (e.g. ``0 is less than the minimum of 1`` for ``n: [0]``) rather than
+    jsonschema's "is not valid under any of the given schemas"."""
+    if err.validator in ("oneOf", "anyOf") and err.context:
+        branches: dict[Any, list[Any]] = {}
+        for sub in err.context:
+            branches.setdefault(sub.schema_path[0], []).append(sub)
+        # the form whose type the value has (a list for `n: [0]`), else jsonschema's best guess
+        typed = [
+            subs
+            for subs in branches.values()
+            if not any(e.validator == "type" and not e.relative_path for e in subs)
+        ]
+        best = typed[0][0] if typed else jsonschema.exceptions.best_match(err.context)
+        where = "/".join(str(p) for p in best.relative_path)
+        return f"{best.message}" + (f" (at item {where})" if where else "")
+    return err.message
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """One YAML config file as a mapping; an InputError naming the file when it is missing, empty, not
+    YAML (with the line), or not a mapping of keys (e.g. a YAML list)."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InputError(f"config file {path} does not exist") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"config file {path} is not valid YAML{where}: {problem}") from None
+    if data is None:
+        raise InputError(f"config file {path} is empty (Snakemake refuses an empty config file too)")
+    if not isinstance(data, dict):
+        raise InputError(
+            f"config file {path} must hold a mapping of config keys (e.g. `clusters:`), found a "
+            f"{type(data).__name__}"
+        )
     return data
 
 
@@ -129,6 +174,9 @@ class Plan:
     exchanges: dict[str, ExchangeDef] = field(default_factory=dict)
     #: chain-length series: name -> [(n, cluster name)]
     series: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    #: what the config asks for that will likely not finish (printed by ``compchem validate`` and
+    #: before a workflow run; not errors)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ion_name(self) -> str:
@@ -424,6 +472,14 @@ def build_plan(
             dft_poses,
         )
 
+    capacity = MAX_LIGANDS.get(ion["symbol"], DEFAULT_MAX_LIGANDS)
+    for c in clusters.values():
+        if len(c.ligands) > capacity:
+            raise InputError(
+                f"cluster '{c.name}' puts {len(c.ligands)} ligands on one {ion['symbol']} ion, whose first "
+                f"shell holds at most {capacity} donors; the others could not bind to it (model outer "
+                "shells with fewer ligands, or a larger cluster of your own)"
+            )
     for reserved in (n for n in (*ligands, *clusters) if POSE_NAME.match(n)):
         raise InputError(
             f"species name '{reserved}' ends in '.pose<number>', which names the searched poses of a "
@@ -494,10 +550,14 @@ def build_plan(
         if check_basis and levels[lname].backend == "pyscf":
             from compchem.backends.pyscf_backend import check_basis as _check
 
+            from compchem.backends.pyscf_backend import check_functional
+
             _check(levels[lname].single_point_level(), elements, f"run level '{lname}'")
+            check_functional(levels[lname].single_point_level(), f"run level '{lname}'")
             for stage, what in ((levels[lname].preopt, "preopt"), (levels[lname].geometry, "geometry")):
                 if stage is not None:
                     _check(stage, elements, f"{what} level of '{lname}'")
+                    check_functional(stage, f"{what} level of '{lname}'")
                     if stage.preopt is not None:
                         _check(stage.preopt, elements, f"preopt level of '{stage.name}'")
     freq_level = cfg["thermo"].get("frequencies_level")
@@ -520,7 +580,10 @@ def build_plan(
         if check_basis:
             from compchem.backends.pyscf_backend import check_basis as _check
 
+            from compchem.backends.pyscf_backend import check_functional
+
             _check(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")
+            check_functional(levels[freq_level], f"thermo.frequencies_level '{freq_level}'")
     if cfg["thermo"].get("solvent"):
         cavity_radii("thermo.solvent.radii_angstrom", cfg["thermo"]["solvent"].get("radii_angstrom"))
         for lname in cfg["run_levels"]:
@@ -530,7 +593,7 @@ def build_plan(
                     f"solvent single points (backend {levels[lname].backend}, solvent "
                     f"{levels[lname].solvent_model})"
                 )
-    return Plan(
+    plan = Plan(
         ion["symbol"],
         ion["charge"],
         ion["multiplicity"],
@@ -544,11 +607,47 @@ def build_plan(
         exchanges,
         series,
     )
+    if check_basis:
+        plan.warnings.extend(cost_warnings(plan))
+    return plan
+
+
+#: How many ligands one ion's first shell can hold (coordination numbers seen in crystal structures and
+#: solution: Li+ 4-6, Na+ up to 8); a cluster with more is refused before anything is built.
+MAX_LIGANDS: dict[str, int] = {"Li": 6, "Na": 8, "K": 8, "Mg": 6, "Zn": 6, "Ca": 8}
+DEFAULT_MAX_LIGANDS = 8
+#: A species whose optimization is estimated above this many hours (8 threads, 40 gradients per
+#: stage, ``compchem.estimate``) or memory is reported by ``Plan.warnings``.
+WARN_HOURS = 48.0
+WARN_MEMORY_MB = 128_000
+
+
+def cost_warnings(plan: Plan, threads: int = 8) -> list[str]:
+    """One line per species and run level whose optimization the estimate puts far beyond a
+    workstation or a typical cluster node (``WARN_HOURS``, ``WARN_MEMORY_MB``), with the estimate."""
+    from compchem import estimate
+
+    out = []
+    for lname in plan.run_levels:
+        level = plan.levels[lname]
+        if level.backend != "pyscf":
+            continue
+        for name in plan.species():
+            symbols = plan.symbols(name)
+            nbas = estimate.n_basis_functions(symbols, level)
+            hours = estimate.optimization_seconds(symbols, level, threads, 40, 40) / 3600
+            memory = estimate.memory_mb(nbas, level)
+            if hours > WARN_HOURS or memory > WARN_MEMORY_MB:
+                out.append(
+                    f"{name} at level '{lname}': {len(symbols)} atoms, {nbas} basis functions, estimated "
+                    f"{hours:.0f} h on {threads} cores and {memory / 1000:.0f} GB for one optimization "
+                    "(`compchem estimate`); far beyond one machine: use a smaller model or a cheaper level"
+                )
+    return out
 
 
 def load_plan(config_path: str | Path, base_dirs: list[str | Path] | None = None) -> Plan:
     """Read a YAML config file and validate it into a Plan."""
     config_path = Path(config_path)
-    with open(config_path) as handle:
-        config = yaml.safe_load(handle) or {}
+    config = load_config_file(config_path)
     return build_plan(config, base_dirs or [config_path.parent, Path.cwd()])

@@ -51,9 +51,57 @@ def check_basis(level: LevelOfTheory, elements: set[str] | list[str], label: str
         except Exception:  # PySCF raises KeyError, RuntimeError or BasisNotFoundError by version
             shells = None
         if not shells:
+            unknown = unknown_basis_hint(name)
+            if unknown:
+                raise InputError(f"{label}: {unknown}")
             raise InputError(
                 f"{label}: basis '{name}' of level '{level.name}' has no functions for element {element}"
             )
+
+
+#: Pople names with polarization functions, which PySCF builds from their base set rather than
+#: listing them by name: offered as suggestions next to the names it lists
+POPLE_POLARIZED = tuple(
+    f"{base}({pol})"
+    for base in ("6-31G", "6-31+G", "6-31++G", "6-311G", "6-311+G", "6-311++G")
+    for pol in ("d", "d,p", "2d,p", "2d,2p", "2df,2pd", "3df,3pd")
+)
+
+
+def unknown_basis_hint(name: str) -> str | None:
+    """A message for a basis name PySCF does not know (no functions for one of H, C, O, which every
+    basis set of this field covers), with the closest names it knows; None when the name is known (an
+    element may still be missing from it)."""
+    import difflib
+
+    from pyscf import gto
+    from pyscf.gto import basis as pyscf_basis
+
+    try:  # PySCF raises KeyError, RuntimeError, FileNotFoundError by version
+        if all(gto.basis.load(name, element) for element in ("H", "C", "O")):
+            return None
+    except Exception:
+        pass
+    fmt = pyscf_basis._format_basis_name
+    names = {fmt(n): n for n in pyscf_basis.ALIAS} | {fmt(n): n for n in POPLE_POLARIZED}
+    close = difflib.get_close_matches(fmt(name), list(names), n=4, cutoff=0.6)
+    hint = f"; closest names PySCF knows: {[names[c] for c in close]}" if close else ""
+    return f"unknown basis name '{name}'{hint}"
+
+
+def check_functional(level: LevelOfTheory, label: str) -> None:
+    """Raise an InputError when PySCF (LibXC/XCFun) does not know the level's functional."""
+    from pyscf.dft import libxc
+
+    if level.functional.lower() in ("hf", "rhf", "uhf"):
+        return
+    try:
+        libxc.parse_xc(level.functional)
+    except (KeyError, ValueError) as exc:
+        raise InputError(
+            f"{label}: PySCF does not know the functional '{level.functional}' ({exc}); use a LibXC "
+            "name such as b3lyp, pbe0, wb97x-d, m062x or hf"
+        ) from None
 
 
 def build_mole(

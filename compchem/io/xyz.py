@@ -17,8 +17,10 @@ def format_xyz(
     return "\n".join(lines) + "\n"
 
 
-def parse_xyz(text: str) -> tuple[list[str], list[list[float]], str]:
-    """Symbols, coordinates (Å) and comment of the first structure in XYZ text."""
+def parse_xyz(text: str, single: bool = False) -> tuple[list[str], list[list[float]], str]:
+    """Symbols, coordinates (Å) and comment of the first structure in XYZ text. With ``single`` the
+    text must hold exactly one structure: atom lines beyond the count line's number are an error (a
+    count that disagrees with the atoms would otherwise silently drop atoms)."""
     lines = text.splitlines()
     try:
         n = int(lines[0].split()[0])
@@ -32,4 +34,10 @@ def parse_xyz(text: str) -> tuple[list[str], list[list[float]], str]:
         raise ParseError(f"not a valid XYZ text: {exc}") from exc
     if len(symbols) != n:
         raise ParseError(f"XYZ text announces {n} atoms but has {len(symbols)}")
+    rest = [line for line in lines[2 + n :] if line.strip()]
+    if single and rest:
+        raise ParseError(
+            f"the XYZ count line says {n} atom(s) but {n + len(rest)} lines follow the comment line; "
+            "fix the count (one structure per file)"
+        )
     return symbols, coords, comment

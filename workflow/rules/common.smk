@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import sys
 
 from snakemake.exceptions import WorkflowError
 
@@ -15,6 +16,9 @@ try:
     PLAN = build_plan(config, [os.getcwd(), workflow.basedir])
 except InputError as exc:
     raise WorkflowError(f"compchem: {exc}") from None
+
+for _warning in PLAN.warnings:
+    print(f"compchem: warning: {_warning}", file=sys.stderr)
 
 RESULTS = PLAN.results_dir
 CACHE = os.path.join(RESULTS, "cache")
