@@ -188,11 +188,10 @@ class _ProgressBar(logging.Handler):
 
 def cmd_optimize(args: argparse.Namespace) -> int:
     from compchem.backends.base import run_cached
+    from compchem.errors import InputError
     from compchem.io.xyz import format_xyz, parse_xyz
     from compchem.models import CalcSpec, Resources
     from compchem.records import Cache, write_record
-
-    from compchem.errors import InputError
 
     plan = _plan(args)
     if args.level not in plan.levels:

@@ -549,7 +549,6 @@ def build_plan(
             raise InputError(f"run_levels names unknown level '{lname}'; defined: {sorted(levels)}")
         if check_basis and levels[lname].backend == "pyscf":
             from compchem.backends.pyscf_backend import check_basis as _check
-
             from compchem.backends.pyscf_backend import check_functional
 
             _check(levels[lname].single_point_level(), elements, f"run level '{lname}'")
@@ -579,7 +578,6 @@ def build_plan(
             )
         if check_basis:
             from compchem.backends.pyscf_backend import check_basis as _check
-
             from compchem.backends.pyscf_backend import check_functional
 
             _check(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")

@@ -86,11 +86,7 @@ def test_validate_names_the_file_of_a_bad_config(root, tmp_path, content, messag
     path = tmp_path / "c.yaml"
     path.write_text(content)
     code, _, err = cli(root, "--config", str(path), "validate")
-    assert (
-        code == 2
-        and err.strip() == f"compchem: error: config file {path} {message}".strip()
-        or message in err
-    )
+    assert code == 2 and f"compchem: error: config file {path} " in err
     assert message in err and "Traceback" not in err
 
 
