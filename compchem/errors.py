@@ -61,3 +61,12 @@ class DamagedFileError(CompchemError, ValueError):
             "writes it again (from the content cache where the calculation is there)"
         )
         super().__init__(f"damaged file {self.path}: {problem}; {remedy}")
+
+
+class JobInterruptedError(CompchemError, RuntimeError):
+    """The job was stopped by a signal: SIGTERM from ``scancel``, a SLURM time limit or preemption, or
+    a shutdown.
+
+    Retrying helps: an optimization's checkpoint after its last finished step is on disk (written
+    atomically), and a rerun resumes from it.
+    """

@@ -32,13 +32,27 @@ log = logging.getLogger(__name__)
 def script_errors() -> Iterator[None]:
     """Around a job called from a Snakemake adapter: a project error ends the job with its one-line
     message (``compchem: error: ...``, naming the file or entry at fault) instead of a traceback; the
-    job's log holds the same line (``compchem.logs.job_log``)."""
-    from compchem.errors import CompchemError
+    job's log holds the same line (``compchem.logs.job_log``). SIGTERM becomes a
+    ``JobInterruptedError`` the same way."""
+    import signal
 
+    from compchem.errors import CompchemError, JobInterruptedError
+
+    def stop(signum: int, frame: object) -> None:
+        raise JobInterruptedError(
+            f"stopped by {signal.Signals(signum).name} (scancel, a time limit, preemption or a shutdown); "
+            "the checkpoint of the last finished step is kept and a rerun resumes from it"
+        )
+
+    # SLURM sends SIGTERM, then SIGKILL after its KillWait: end inside Python, so that the job's log
+    # says why and the interrupted run's log is kept for the rerun (``kept_log``)
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
     except CompchemError as exc:
         raise SystemExit(f"compchem: error: {exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 #: Bumped when the structure builder changes what it produces (part of the build cache key only, so

@@ -435,9 +435,10 @@ class CalcSpec:
     ghost_atoms: tuple[int, ...] = ()
     label: str = ""
     fragments: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), compare=False)
-    #: Content hash of a finished optimization (stage 1 of a staged one) whose final approximate
-    #: Hessian, kept in the cache, may start this optimization (``opt_initial_hessian: preopt``).
-    #: Changes only the optimizer's path, so it is not part of the content hash.
+    #: Content hash of a finished optimization (stage 1 of a staged one, or the geometry level of a
+    #: composite one) whose final approximate Hessian, kept in the cache, may start this optimization
+    #: (``opt_initial_hessian: preopt``) and whose last SCF orbitals may start this calculation's first
+    #: SCF. Changes only the path to the result, so it is not part of the content hash.
     hessian_from: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:

@@ -159,7 +159,10 @@ def _run_composite(
         geometry_level.name,
     )
     point = dataclasses.replace(
-        opt.spec_at(energy_level, "energy"), label=f"{spec.label}@{energy_level.name}"
+        opt.spec_at(energy_level, "energy"),
+        label=f"{spec.label}@{energy_level.name}",
+        # the single point's first SCF starts from A's last orbitals (projected), where they are here
+        hessian_from=_final_stage_hash(opt),
     )
     sp = run_cached(point, resources, cache, stream)
     result = composite_result(spec, opt, sp)
@@ -213,6 +216,13 @@ def composite_result(spec: CalcSpec, opt: CalcResult, sp: CalcResult) -> CalcRes
             "initial_coordinates_angstrom": [list(r) for r in spec.coordinates_angstrom],
         },
     )
+
+
+def _final_stage_hash(opt: CalcResult) -> str:
+    """Content hash of the calculation that produced ``opt``'s geometry (its last stage when staged),
+    whose SCF orbitals the cache may hold."""
+    stages = opt.extra.get("stages") or []
+    return str(stages[-1]["spec_hash"]) if stages else opt.spec_hash
 
 
 def _stage_summary(s: CalcResult) -> dict[str, object]:

@@ -292,7 +292,9 @@ def run_pyscf(
         start = dataclasses.replace(spec, coordinates_angstrom=tuple(map(tuple, track.coords)))
         mol = build_mole(start, stream, max_memory_mb=int(0.85 * resources.memory_mb))
         mf = make_scf(mol, step_level, settings)
-        if optimizing and cache is not None:
+        # an optimization keeps its orbitals; a single point does when it may start from those of a
+        # finished optimization (a composite level's single point at its geometry level's minimum)
+        if (optimizing or spec.hessian_from) and cache is not None:
             cache.scf_chk_path(key).parent.mkdir(parents=True, exist_ok=True)
             mf.chkfile = str(cache.scf_chk_path(key))
             if rung == 0:  # a retry starts afresh: the file then holds the orbitals of the failed SCF
@@ -464,7 +466,8 @@ def _carry_scf_guess(mf: Any, spec: CalcSpec, cache: Cache, resumed_key: str | N
     if resumed_key:
         candidates.append((cache.scf_chk_path(resumed_key), f"SCF checkpoint of run {resumed_key[:12]}"))
     if spec.hessian_from:
-        candidates.append((cache.scf_chk_path(spec.hessian_from), f"stage 1 ({spec.hessian_from[:12]})"))
+        source = "stage 1" if spec.task == "optimize" else "geometry optimization"
+        candidates.append((cache.scf_chk_path(spec.hessian_from), f"{source} ({spec.hessian_from[:12]})"))
     for path, what in candidates:
         if not path.exists():
             continue
