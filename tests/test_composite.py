@@ -77,6 +77,8 @@ def test_composite_reuses_the_finished_optimization_and_adds_one_single_point(tm
     new_lines = compchem_log.text[len(before) :]
     # the optimization at A came from the cache (no new optimizer step), only B's single point ran
     assert "water@cheap: reusing cached result" in new_lines and "opt step" not in new_lines
+    # B's first SCF starts from A's last orbitals, projected onto B's basis
+    assert "first SCF starts from the orbitals of the geometry optimization" in new_lines
     assert result.coordinates_angstrom == optimized.coordinates_angstrom
     assert result.n_opt_steps == optimized.n_opt_steps and result.converged
     direct = run_cached(
