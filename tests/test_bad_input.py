@@ -126,7 +126,10 @@ def test_chain_length_zero_says_what_is_wrong(root):
 def test_an_unknown_basis_name_is_named_with_the_closest_known_ones(root):
     with pytest.raises(InputError) as err:
         plan_with(root, {"levels": {"paper": {"basis": "6-311+G(q)"}}})
-    assert "run level 'paper': unknown basis name '6-311+G(q)'; closest names PySCF knows:" in str(err.value)
+    assert (
+        "run level 'paper': level 'paper': unknown basis name '6-311+G(q)'; closest names PySCF knows:"
+        in str(err.value)
+    )
     assert "'6-311+G(d)'" in str(err.value)
     # a known basis that lacks an element keeps the other message
     with pytest.raises(InputError, match="basis 'sto-3g' of level 'paper' has no functions for element"):

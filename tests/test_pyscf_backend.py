@@ -136,8 +136,14 @@ def test_bad_charge_multiplicity_and_basis():
     with pytest.raises(InputError, match="multiplicity 2 do not match"):
         run_pyscf(CalcSpec(("Li", "O", "H", "H"), GEOM, 1, 2, STO, "energy", label="x"), R)
     level = LevelOfTheory.from_dict("b", {"basis": {"O": "sto-3g", "H": "sto-3g", "Li": "nonsense"}})
-    with pytest.raises(InputError, match="basis 'nonsense' of level 'b' has no functions for element Li"):
+    with pytest.raises(InputError, match="level 'b': unknown basis name 'nonsense'"):
         run_pyscf(spec(level), R)
+    # a basis PySCF knows that lacks an element: Xe has no functions in 6-31G
+    xe = CalcSpec(
+        ("Xe",), ((0.0, 0.0, 0.0),), 0, 1, LevelOfTheory.from_dict("c", {"basis": "6-31g"}), "energy"
+    )
+    with pytest.raises(InputError, match="basis '6-31g' of level 'c' has no functions for element Xe"):
+        run_pyscf(xe, R)
 
 
 def test_unknown_backend():

@@ -143,3 +143,62 @@ def test_tiny_workflow_runs_through_slurm(local_slurm, tmp_path, data_dir):
         ).stdout
         assert "JobState=COMPLETED" in show, show
         assert f"WorkDir={tmp_path}" in show, show
+
+
+def test_scancel_mid_optimization_then_resume(local_slurm, tmp_path):
+    """scancel of a running DFT job (SLURM sends SIGTERM, then SIGKILL after its KillWait): the job
+    ends at an intact checkpoint, and the rerun resumes from it instead of starting again."""
+    import json
+
+    import yaml
+    from test_fault_injection import CONFIG, checkpoint_steps, unfinished_logs
+
+    shutil.copy(ROOT / "tests" / "data" / "ligands_empty.tsv", tmp_path)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(CONFIG))
+    base = [
+        *(sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--configfile", "c.yaml")
+    ]
+    slurm = [
+        *("--profile", str(PROFILE), "--jobs", "2", "--set-threads", "optimize=1"),
+        *("--slurm-init-seconds-before-status-checks", "5", "--slurm-status-command", "squeue"),
+        *("--retries", "0"),
+    ]
+    proc = subprocess.Popen(
+        ["timeout", "-k", "10", "600", *base, *slurm, "results/t/records/Li_DME.pose0.json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 500
+    while checkpoint_steps(tmp_path, "Li_DME.pose0") < 3:
+        assert proc.poll() is None, "the workflow ended before its optimization could be cancelled"
+        assert time.monotonic() < deadline, "no checkpoint with 3 steps in time"
+        time.sleep(0.5)
+    # the only job running now is the optimization (its build finished before it started)
+    queue = subprocess.run(
+        ["squeue", "-h", "-t", "RUNNING", "-o", "%i"], capture_output=True, text=True, timeout=30
+    ).stdout
+    running = queue.split()
+    assert len(running) == 1, queue
+    subprocess.run(["scancel", *running], check=True, timeout=30)
+    output, _ = proc.communicate(timeout=300)
+    print(output[-5000:])
+    assert not (tmp_path / "results/t/records/Li_DME.pose0.json").exists()
+    stopped_at = checkpoint_steps(tmp_path, "Li_DME.pose0")  # an intact checkpoint: it parses
+    assert stopped_at >= 3
+    print("kept log of the cancelled run:\n" + unfinished_logs(tmp_path)[-2000:])
+
+    subprocess.run([*base, "--unlock"], cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    rerun = subprocess.run(
+        [*base, "--cores", "2", "results/t/records/Li_DME.pose0.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    log = (tmp_path / "results/t/logs/Li_DME.pose0.log").read_text()
+    assert f"resuming optimization from checkpoint after {stopped_at} steps" in log
+    record = json.loads((tmp_path / "results/t/records/Li_DME.pose0.json").read_text())
+    assert record["converged"] and record["extra"]["resumed_from_step"] == stopped_at

@@ -53,7 +53,7 @@ def check_basis(level: LevelOfTheory, elements: set[str] | list[str], label: str
         if not shells:
             unknown = unknown_basis_hint(name)
             if unknown:
-                raise InputError(f"{label}: {unknown}")
+                raise InputError(f"{label}: level '{level.name}': {unknown}")
             raise InputError(
                 f"{label}: basis '{name}' of level '{level.name}' has no functions for element {element}"
             )
