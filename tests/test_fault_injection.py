@@ -159,7 +159,7 @@ def test_sigterm_mid_optimization_ends_at_a_checkpoint_and_the_rerun_resumes(tmp
     run = prepare(tmp_path / "run")
     target = "results/t/records/Li_DME.pose0.json"  # the optimization only, not the whole table
     proc = subprocess.Popen(
-        [*snakemake_args(), target],
+        snakemake_args(target),
         cwd=run,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -179,7 +179,7 @@ def test_sigterm_mid_optimization_ends_at_a_checkpoint_and_the_rerun_resumes(tmp
     assert "stopped by SIGTERM" in kept and "a rerun resumes from it" in kept
 
     subprocess.run(snakemake_args("--unlock"), cwd=run, check=True, capture_output=True)
-    rerun = subprocess.run([*snakemake_args(), target], cwd=run, capture_output=True, text=True, timeout=900)
+    rerun = subprocess.run(snakemake_args(target), cwd=run, capture_output=True, text=True, timeout=900)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     log = (run / "results/t/logs/Li_DME.pose0.log").read_text()
     assert f"resuming optimization from checkpoint after {stopped_at} steps" in log

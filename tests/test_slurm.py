@@ -187,7 +187,10 @@ def test_scancel_mid_optimization_then_resume(local_slurm, tmp_path):
     assert not (tmp_path / "results/t/records/Li_DME.pose0.json").exists()
     stopped_at = checkpoint_steps(tmp_path, "Li_DME.pose0")  # an intact checkpoint: it parses
     assert stopped_at >= 3
-    print("kept log of the cancelled run:\n" + unfinished_logs(tmp_path)[-2000:])
+    kept = unfinished_logs(tmp_path)
+    print("kept log of the cancelled run:\n" + kept[-2000:])
+    # SLURM's SIGTERM reached the job's Python process: it stopped there and said so
+    assert "stopped by SIGTERM" in kept
 
     subprocess.run([*base, "--unlock"], cwd=tmp_path, check=True, capture_output=True, timeout=120)
     rerun = subprocess.run(
