@@ -548,17 +548,14 @@ def build_plan(
         if lname not in levels:
             raise InputError(f"run_levels names unknown level '{lname}'; defined: {sorted(levels)}")
         if check_basis and levels[lname].backend == "pyscf":
-            from compchem.backends.pyscf_backend import check_basis as _check
-            from compchem.backends.pyscf_backend import check_functional
+            from compchem.backends.pyscf_backend import check_level
 
-            _check(levels[lname].single_point_level(), elements, f"run level '{lname}'")
-            check_functional(levels[lname].single_point_level(), f"run level '{lname}'")
+            check_level(levels[lname].single_point_level(), elements, f"run level '{lname}'")
             for stage, what in ((levels[lname].preopt, "preopt"), (levels[lname].geometry, "geometry")):
                 if stage is not None:
-                    _check(stage, elements, f"{what} level of '{lname}'")
-                    check_functional(stage, f"{what} level of '{lname}'")
+                    check_level(stage, elements, f"{what} level of '{lname}'")
                     if stage.preopt is not None:
-                        _check(stage.preopt, elements, f"preopt level of '{stage.name}'")
+                        check_level(stage.preopt, elements, f"preopt level of '{stage.name}'")
     freq_level = cfg["thermo"].get("frequencies_level")
     if freq_level is None and cfg["thermo"].get("frequencies_geometry") == "run_level":
         raise InputError(
@@ -577,11 +574,9 @@ def build_plan(
                 f"(backend is {levels[freq_level].backend})"
             )
         if check_basis:
-            from compchem.backends.pyscf_backend import check_basis as _check
-            from compchem.backends.pyscf_backend import check_functional
+            from compchem.backends.pyscf_backend import check_level
 
-            _check(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")
-            check_functional(levels[freq_level], f"thermo.frequencies_level '{freq_level}'")
+            check_level(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")
     if cfg["thermo"].get("solvent"):
         cavity_radii("thermo.solvent.radii_angstrom", cfg["thermo"]["solvent"].get("radii_angstrom"))
         for lname in cfg["run_levels"]:

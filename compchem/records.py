@@ -88,7 +88,8 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 
 def read_json(path: str | os.PathLike[str], kind: str | None = None) -> Any:
-    """Read one JSON file the project wrote, checked: it must parse and, for a ``kind`` of
+    """Read one JSON file the project wrote, checked: it must parse, match the checksum written with
+    it (``CHECKSUM_KEY``, returned without it) where it has one, and, for a ``kind`` of
     ``REQUIRED_KEYS``, be a mapping with those keys (a record also a known ``schema_version``).
 
     Raises
@@ -112,7 +113,7 @@ def read_json(path: str | os.PathLike[str], kind: str | None = None) -> Any:
         raise DamagedFileError(path, problem) from None
     if kind is not None:
         check_content(path, data, kind)
-    return data
+    return verified(path, data)
 
 
 def check_content(path: str | os.PathLike[str], data: Any, kind: str) -> None:
@@ -141,9 +142,8 @@ def write_record(path: str | os.PathLike[str], result: CalcResult) -> None:
 
 
 def read_record(path: str | os.PathLike[str]) -> CalcResult:
-    """Read a JSON record written by ``write_record``, checked (``read_json`` with kind ``record``, and
-    its checksum where it has one)."""
-    return CalcResult.from_dict(verified(path, read_json(path, kind="record")))
+    """Read a JSON record written by ``write_record``, checked (``read_json`` with kind ``record``)."""
+    return CalcResult.from_dict(read_json(path, kind="record"))
 
 
 def with_checksum(data: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +227,7 @@ class Cache:
 
         Raises FileNotFoundError when absent and DamagedFileError when damaged."""
         path = self.path(key, kind)
-        data = verified(path, read_json(path, kind))
+        data = read_json(path, kind)
         if kind == "record" and data.get("spec_hash") != key:
             raise DamagedFileError(
                 path, f"it holds the record of {str(data.get('spec_hash'))[:12]}, not of {key[:12]}"

@@ -89,6 +89,13 @@ def unknown_basis_hint(name: str) -> str | None:
     return f"unknown basis name '{name}'{hint}"
 
 
+def check_level(level: LevelOfTheory, elements: set[str] | list[str], label: str) -> None:
+    """Raise an InputError when PySCF cannot run ``level`` for ``elements``: a basis without one of
+    them (or a basis name it does not know) or a functional it does not know."""
+    check_basis(level, elements, label)
+    check_functional(level, label)
+
+
 def check_functional(level: LevelOfTheory, label: str) -> None:
     """Raise an InputError when PySCF (LibXC/XCFun) does not know the level's functional."""
     from pyscf.dft import libxc
