@@ -4,23 +4,19 @@ Zn is refused before any DFT. No calculation runs here (RDKit and PySCF's basis 
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
 from compchem.backends.pyscf_backend import check_level
 from compchem.build.ligands import donor_atoms, mol_from_smiles, symbols_of
-from compchem.chem import n_electrons
+from compchem.chem import check_charge_multiplicity, n_electrons
+from compchem.config import load_config_file, read_ligand_sheet, validate_config
 from compchem.errors import InputError
 from compchem.models import LevelOfTheory
 
-SHEET = Path(__file__).resolve().parents[1] / "structures" / "ligands.tsv"
-
-
-def _rows() -> dict[str, dict[str, str]]:
-    lines = [ln for ln in SHEET.read_text().splitlines() if ln and not ln.startswith("#")]
-    return {r["name"]: r for r in csv.DictReader(lines, delimiter="\t")}
+ROOT = Path(__file__).resolve().parents[1]
+LIGANDS = {lig.name: lig for lig in read_ligand_sheet(ROOT / "structures" / "ligands.tsv")}
 
 
 # name -> (charge, number of lone-pair donors left for Li+)
@@ -34,10 +30,10 @@ MODELS = {
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_zn_linker_model_charge_shell_and_donors(name: str) -> None:
-    row = _rows()[name]
+    lig = LIGANDS[name]
     charge, n_donors = MODELS[name]
-    assert int(row["charge"]) == charge
-    mol = mol_from_smiles(row["smiles"], charge, name)
+    assert lig.charge == charge
+    mol = mol_from_smiles(lig.smiles, charge, name)
     symbols = symbols_of(mol)
     assert "Zn" in symbols
     assert n_electrons(symbols, charge) % 2 == 0  # closed-shell d10 Zn2+: a singlet
@@ -60,17 +56,17 @@ def test_basis_without_zn_is_refused_before_dft() -> None:
 def test_odd_electron_cap_is_refused() -> None:
     # [Zn(NH3)2(NH2)(Im)]+ with the NH2 cap as a neutral radical: an odd electron count, refused as a
     # singlet before any build or DFT
-    from compchem.chem import check_charge_multiplicity
-
-    symbols = symbols_of(mol_from_smiles(_rows()["Zn_imidazolate"]["smiles"], 1, "Zn_imidazolate"))
+    symbols = symbols_of(mol_from_smiles(LIGANDS["Zn_imidazolate"].smiles, 1, "Zn_imidazolate"))
     symbols.remove("H")
     with pytest.raises(InputError):
         check_charge_multiplicity(symbols, 1, 1, "bad_cap")
 
 
-def test_max_denticity_schema_allows_six() -> None:
-    import yaml
-
-    schema = yaml.safe_load((SHEET.parents[1] / "compchem" / "schemas" / "config.schema.yaml").read_text())
-    text = str(schema)
-    assert "'maximum': 6" in text
+def test_max_denticity_up_to_six_accepted_seven_refused() -> None:
+    # a chain with five or more O can wrap Li+ with up to six of them (issue 18)
+    config = load_config_file(ROOT / "workflow" / "config" / "config.yaml")
+    config["build"]["max_denticity"] = 6
+    assert validate_config(config)["build"]["max_denticity"] == 6
+    config["build"]["max_denticity"] = 7
+    with pytest.raises(InputError, match="max_denticity"):
+        validate_config(config)
