@@ -54,6 +54,8 @@ def parse(path: Path) -> dict[str, dict]:
         line = ANSI.sub("", raw)
         if m := CRITERION.search(line):
             criteria[KEYS[m.group(1)]] = float(m.group(2))
+            if current is not None and len(run["steps"]) == 1:  # block printed after the first gradient
+                run["criteria"].setdefault(KEYS[m.group(1)], float(m.group(2)))
         elif m := OPT_STEP.search(line):
             label, n, energy = m.group(1), int(m.group(2)), float(m.group(3))
             run = runs.setdefault(label, {"criteria": dict(criteria), "steps": []})
@@ -81,13 +83,27 @@ def meets(step: dict, c: dict[str, float], rule: str) -> bool:
     )
 
 
-def replay(runs: dict[str, dict], energy_hartree: float | None = None) -> list[dict]:
+# geomeTRIC's named convergence sets (geometric/params.py, OptParams.__init__): energy (Ha), RMS and max
+# gradient (Ha/bohr), RMS and max displacement (Angstrom)
+CONVERGENCE_SETS = {
+    "GAU": (1e-6, 3e-4, 4.5e-4, 1.2e-3, 1.8e-3),
+    "NWCHEM_LOOSE": (1e-6, 3e-3, 4.5e-3, 3.6e-3, 5.4e-3),
+    "GAU_LOOSE": (1e-6, 1.7e-3, 2.5e-3, 6.7e-3, 1e-2),
+    "TURBOMOLE": (1e-6, 5e-4, 1e-3, 5.0e-4, 1e-3),
+}
+
+
+def replay(
+    runs: dict[str, dict], energy_hartree: float | None = None, convergence_set: str | None = None
+) -> list[dict]:
     """Per optimization, where each rule stops; with ``energy_hartree`` also the ``qchem`` rule with
-    that energy-change threshold where the logged one is tighter (column ``qchem_e``)."""
+    that energy-change threshold where the logged one is tighter (column ``qchem_e``); with
+    ``convergence_set`` also geomeTRIC's named set under all five criteria (column ``set_all``) and
+    under the ``qchem`` rule (``set_qchem``), loosening only."""
     rows = []
     for label, run in runs.items():
         steps, c = run["steps"], run["criteria"]
-        if len(c) < 5 or not steps:
+        if not {"energy", "grms", "drms"} <= c.keys() or not steps:  # the qchem rule's three
             continue
         final = steps[-1]
         row = {"optimization": label, "gradients_logged": final["gradient"]}
@@ -95,9 +111,14 @@ def replay(runs: dict[str, dict], energy_hartree: float | None = None) -> list[d
         if energy_hartree is not None:
             # loosen only: an optimization logged under a looser threshold keeps its own
             rules.append(("qchem_e", {**c, "energy": max(c["energy"], energy_hartree)}))
+        if convergence_set is not None:
+            named = dict(zip(("energy", "grms", "gmax", "drms", "dmax"), CONVERGENCE_SETS[convergence_set]))
+            loosened = {k: max(c[k], named[k]) for k in named if k in c}
+            rules += [("set_all", loosened), ("set_qchem", loosened)]
         for name, crit in rules:
-            rule = "all" if name == "all" else "qchem"
-            stop = next((s for s in steps if meets(s, crit, rule)), None)
+            rule = "all" if name in ("all", "set_all") else "qchem"
+            complete = rule == "qchem" or {"gmax", "dmax"} <= crit.keys()  # older logs omit the max lines
+            stop = next((s for s in steps if meets(s, crit, rule)), None) if complete else None
             row[f"gradients_{name}"] = stop["gradient"] if stop else None
             row[f"E_{name}_minus_final_eV"] = (
                 round((stop["energy"] - final["energy"]) * HARTREE_TO_EV, 6) if stop else None
@@ -113,10 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--energy-hartree", type=float, help="also replay the qchem rule with this energy-change threshold"
     )
+    parser.add_argument(
+        "--convergence-set", choices=sorted(CONVERGENCE_SETS), help="also replay geomeTRIC's named set"
+    )
     args = parser.parse_args(argv)
     rows: dict[str, dict] = {}
     for path in args.logs:
-        for row in replay(parse(path), args.energy_hartree):
+        for row in replay(parse(path), args.energy_hartree, args.convergence_set):
             rows.setdefault(row["optimization"], row)  # a label logged twice (alias logs) counts once
     header = f"{'optimization':44s} {'logged':>6s} {'all':>4s} {'qchem':>5s} {'E(qchem)-E(final) / eV':>23s}"
     print(header)
@@ -141,6 +165,14 @@ def main(argv: list[str] | None = None) -> int:
             de = r["E_qchem_e_minus_final_eV"]
             n = r["gradients_qchem_e"] or "-"
             print(f"{r['optimization']:44s} {n:>5} {de if de is not None else '-':>23}")
+    if args.convergence_set is not None:
+        print(f"\ngeomeTRIC set {args.convergence_set} (loosening only): all five criteria | qchem rule")
+        for r in rows.values():
+            cells = []
+            for name in ("set_all", "set_qchem"):
+                de = r[f"E_{name}_minus_final_eV"]
+                cells.append(f"{r[f'gradients_{name}'] or '-':>5} {de if de is not None else '-':>12}")
+            print(f"{r['optimization']:44s} {' | '.join(cells)}")
     if args.json:
         args.json.write_text(json.dumps(list(rows.values()), indent=1) + "\n")
     return 0
