@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import sys
 from pathlib import Path
 from typing import Any
+
+# re-exported: the progress bar of ``compchem optimize`` lives with the other report formats
+from compchem.report.progress_bar import ProgressBar as _ProgressBar
 
 DEFAULT_CONFIG = Path("workflow/config/config.yaml")
 
@@ -156,36 +158,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ProgressBar(logging.Handler):
-    """Draws one line per optimization step: energy, gradient and a bar that fills (on a log scale)
-    as the largest gradient component falls from its first value to the convergence threshold."""
-
-    def __init__(self, target_gmax: float) -> None:
-        super().__init__(logging.INFO)
-        self.target = target_gmax
-        self.first: float | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = record.getMessage()
-        if "opt step" not in msg:
-            if record.levelno >= logging.INFO and "compchem" in record.name:
-                sys.stderr.write(msg + "\n")
-            return
-        if "max=" not in msg:  # a step replayed from a checkpoint or rejected uphill: no gradient
-            sys.stderr.write(msg + "\n")
-            return
-        gmax = float(msg.split("max=")[1].split()[0])
-        self.first = self.first or gmax
-        span = math.log(self.first / self.target) if self.first > self.target else 1.0
-        frac = min(1.0, max(0.0, math.log(self.first / gmax) / span)) if gmax < self.first else 0.0
-        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-        step = msg.split("opt step")[1].split()[0]
-        energy = msg.split("E=")[1].split()[0]
-        sys.stderr.write(
-            f"\rstep {step:>3s} [{bar}] E={energy} Ha  grad max={gmax:.1e} (target {self.target:.1e})\n"
-        )
-
-
 def cmd_optimize(args: argparse.Namespace) -> int:
     from compchem.backends.base import run_cached
     from compchem.errors import InputError
@@ -234,89 +206,32 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    import dataclasses
-
     from compchem.analysis.binding import binding_rows, exchange_rows
-    from compchem.analysis.poses import format_poses, summarize_poses
-    from compchem.chem import POSE_NAME
-    from compchem.records import read_json, read_record
+    from compchem.analysis.poses import format_poses
+    from compchem.analysis.table_inputs import load_table_inputs
+    from compchem.report.terminal import binding_lines, exchange_lines, thermo_lines
 
     plan = _plan(args)
-    folder = Path(args.records)
-    records = {p.stem: read_record(p) for p in sorted(folder.glob("*.json"))}
-    # clusters whose poses were optimized: select from the pose records found (as select_pose does),
-    # so a table of finished poses is available before the workflow's own selection step has run
-    summaries = {}
-    for name in plan.clusters:
-        poses = {
-            int(m.group(2)): rec
-            for key, rec in records.items()
-            if (m := POSE_NAME.match(key)) and m.group(1) == name
-        }
-        if poses:
-            builds = {}
-            for k in poses:
-                path = Path(plan.results_dir) / "structures" / f"{name}.pose{k}.build.json"
-                if path.exists():
-                    builds[k] = read_json(path, "build")
-            summaries[name] = summarize_poses(name, poses, builds)
-            best = poses[summaries[name]["selected_pose"]]
-            records[name] = dataclasses.replace(best, label=name)
-    clusters = [
-        {"name": c.name, "ligands": list(c.ligands), "paper_value_ev": c.paper_value_ev}
-        for c in plan.clusters.values()
-        if all(n in records for n in (plan.ion_name, *c.ligands, c.name))
-    ]
-    # thermochemistry and counterpoise results next to the records (results/<level>/thermo or
-    # thermo_<frequencies level>, counterpoise)
-    extra = {
-        kind: {p.stem: read_json(p, kind) for p in sorted((folder.parent / dirname).glob("*.json"))}
-        for kind, dirname in (("thermo", plan.thermo_dirname), ("counterpoise", "counterpoise"))
-    }
+    found = load_table_inputs(plan, Path(args.records))
     rows = binding_rows(
-        records,
-        clusters,
+        found.records,
+        found.clusters,
         plan.ion_name,
-        poses=summaries,
-        thermo=extra["thermo"],
-        counterpoise=extra["counterpoise"],
+        poses=found.poses,
+        thermo=found.thermo,
+        counterpoise=found.counterpoise,
     )
-    print(
-        f"{'cluster':<16s} {'E_bind_eV':>9s} {'paper_eV':>8s} {'poses':>5s} {'spread_eV':>9s} {'CN':>3s}"
-        "  donors (Li–X Å)"
-    )
-    for r in rows:
-        paper = "" if r["paper_E_bind_eV"] is None else f"{r['paper_E_bind_eV']:.2f}"
-        n_poses = "" if r["n_poses_dft"] is None else str(r["n_poses_dft"])
-        spread = "" if r["E_bind_spread_eV"] is None else f"{r['E_bind_spread_eV']:.3f}"
-        donors = ", ".join(
-            f"{d} {x}"
-            for d, x in zip(
-                r["donor_contacts"].split("; "), r["Li_X_distances_angstrom"].split("; "), strict=False
-            )
-        )
-        print(
-            f"{r['cluster']:<16s} {r['E_bind_eV']:>9.3f} {paper:>8s} {n_poses:>5s} {spread:>9s} "
-            f"{r['coordination_number']:>3d}  {donors}"
-        )
-    for summary in summaries.values():
-        for line in format_poses(summary):
-            print(line)
-    thermo_cols = ("E_bind_ZPE_eV", "dH_bind_eV", "dG_bind_eV", "BSSE_eV", "E_bind_CP_eV", "E_deformation_eV")
-    for r in rows:
-        if any(r[c] is not None for c in thermo_cols):
-            print(f"{r['cluster']}: " + ", ".join(f"{c} {r[c]}" for c in thermo_cols if r[c] is not None))
+    lines = binding_lines(rows)
+    for summary in found.poses.values():
+        lines += format_poses(summary)
+    lines += thermo_lines(rows)
+    for line in lines:
+        print(line)
     missing = [c.name for c in plan.clusters.values() if c.name not in {r["cluster"] for r in rows}]
     if missing:
         print(f"(no complete set of records yet for: {', '.join(missing)})")
-    exchanges = [
-        {"name": x.name, "reactants": list(x.reactants), "products": list(x.products)}
-        for x in plan.exchanges.values()
-        if all(n in records for n in (*x.reactants, *x.products))
-    ]
-    for x in exchange_rows(records, exchanges, extra["thermo"]):
-        dg = "" if x["dG_exchange_eV"] is None else f", dG_exchange_eV {x['dG_exchange_eV']}"
-        print(f"exchange {x['reaction']}: {x['equation']}: dE_exchange_eV {x['dE_exchange_eV']}{dg}")
+    for line in exchange_lines(exchange_rows(found.records, found.exchanges, found.thermo)):
+        print(line)
     return 0
 
 

@@ -43,22 +43,38 @@ import numpy as np
 import numpy.typing as npt
 
 from compchem import units
-from compchem.errors import BackendUnavailableError, InputError
+from compchem.errors import InputError
+from compchem.thermochem.rotor import (
+    SYMMETRY_TOLERANCE_ANGSTROM,
+    checked_coordinates,
+    masses_with_note,
+    rotor_geometry,
+    symmetry_number,
+    symmetry_with_note,
+)
+from compchem.thermochem.terms import (
+    GRIMME_AVERAGE_MOMENT_OF_INERTIA_KG_M2,
+    RRHOTerms,
+    apply_qrrho,
+    apply_standard_state,
+    rrho_terms,
+    standard_state_correction_hartree,
+)
 
-#: Average moment of inertia B_av of the free-rotor entropy in the quasi-RRHO model, kg m²
-#: (Grimme, Chem. Eur. J. 2012, 18, 9955, below eq. 5).
-GRIMME_AVERAGE_MOMENT_OF_INERTIA_KG_M2: float = 1.0e-44
+__all__ = [
+    "GRIMME_AVERAGE_MOMENT_OF_INERTIA_KG_M2",
+    "STANDARD_STATES",
+    "SYMMETRY_TOLERANCE_ANGSTROM",
+    "StandardState",
+    "Thermo",
+    "reaction_thermo",
+    "standard_state_correction_hartree",
+    "symmetry_number",
+    "thermochemistry",
+]
 
 #: Standard states accepted by :func:`thermochemistry`.
 STANDARD_STATES: tuple[str, ...] = ("1atm", "1M")
-
-#: Default distance tolerance (Å) of the point-group analysis (pymatgen's default).
-SYMMETRY_TOLERANCE_ANGSTROM: float = 0.3
-
-# The smallest principal moment of inertia (amu Å²) below which a geometry counts as linear, and above
-# which a geometry said to be linear (3N-5 frequencies) is rejected as bent.
-_LINEAR_INERTIA_AMU_A2: float = 1.0e-3
-_BENT_INERTIA_AMU_A2: float = 1.0e-1
 
 StandardState = Literal["1atm", "1M"]
 
@@ -107,165 +123,102 @@ class Thermo:
         return self.energy_hartree + self.zpe_hartree
 
 
-def _point_group(
-    symbols: Sequence[str], coordinates_angstrom: npt.ArrayLike, tolerance_angstrom: float
-) -> tuple[str, int]:
-    """Schoenflies symbol and rotational symmetry number of a molecule (pymatgen's PointGroupAnalyzer)."""
-    try:
-        from pymatgen.core import Molecule
-        from pymatgen.symmetry.analyzer import PointGroupAnalyzer
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise BackendUnavailableError(
-            "symmetry numbers need pymatgen (pip install 'pymatgen>=2024.1'), or pass symmetry_number"
-        ) from exc
-    coords = _coordinates(symbols, coordinates_angstrom)
-    if len(symbols) == 1:
-        return "Kh", 1
-    analyzer = PointGroupAnalyzer(Molecule(list(symbols), coords), tolerance=tolerance_angstrom)
-    return str(analyzer.sch_symbol), int(analyzer.get_rotational_symmetry_number())
+def _checked_frequencies(
+    frequencies_cm1: Sequence[float],
+    standard_state: str,
+    temperature_k: float,
+    pressure_atm: float,
+    multiplicity: int,
+    qrrho: bool,
+    qrrho_cutoff_cm1: float,
+) -> np.ndarray:
+    """The frequencies as a flat array, once the conditions and the frequencies are physical; an
+    InputError naming the first that is not."""
+    if standard_state not in STANDARD_STATES:
+        raise InputError(f"standard_state must be one of {STANDARD_STATES}, got {standard_state!r}")
+    if not (math.isfinite(temperature_k) and temperature_k > 0):
+        raise InputError(f"temperature_k must be > 0, got {temperature_k}")
+    if not (math.isfinite(pressure_atm) and pressure_atm > 0):
+        raise InputError(f"pressure_atm must be > 0, got {pressure_atm}")
+    if multiplicity < 1:
+        raise InputError(f"multiplicity must be >= 1, got {multiplicity}")
+    if qrrho and not (math.isfinite(qrrho_cutoff_cm1) and qrrho_cutoff_cm1 > 0):
+        raise InputError(f"qrrho_cutoff_cm1 must be > 0, got {qrrho_cutoff_cm1}")
+    frequencies = np.asarray(list(frequencies_cm1), dtype=float).ravel()
+    if not np.all(np.isfinite(frequencies)):
+        raise InputError("frequencies_cm1 holds non-finite values")
+    if np.any(frequencies == 0.0):
+        raise InputError("frequencies_cm1 holds a zero frequency (translations/rotations must be removed)")
+    return frequencies
 
 
-def _coordinates(symbols: Sequence[str], coordinates_angstrom: npt.ArrayLike) -> np.ndarray:
-    coords = np.asarray(coordinates_angstrom, dtype=float)
-    if len(symbols) == 0:
-        raise InputError("thermochemistry needs at least one atom")
-    if coords.shape != (len(symbols), 3):
-        raise InputError(
-            f"coordinates_angstrom has shape {coords.shape}, expected ({len(symbols)}, 3) for "
-            f"{len(symbols)} atoms"
+def _rrho_notes(
+    geometry: str,
+    temperature_k: float,
+    pressure_atm: float,
+    mass_note: str,
+    sigma_note: str,
+    imaginary: tuple[float, ...],
+) -> list[str]:
+    """The choices of the RRHO terms, as the result's ``notes`` state them."""
+    notes = [
+        f"ideal gas, rigid rotor ({geometry}), harmonic oscillator: ASE IdealGasThermo at "
+        f"{temperature_k} K, {pressure_atm} atm; frequencies unscaled",
+        mass_note,
+        sigma_note,
+    ]
+    if imaginary:
+        notes.append(
+            f"{len(imaginary)} imaginary frequencies {list(imaginary)} cm-1 left out of the sums: not a "
+            "minimum, displace along the mode and re-optimize"
         )
-    if not np.all(np.isfinite(coords)):
-        raise InputError("coordinates_angstrom holds non-finite values")
-    return coords
+    return notes
 
 
-def symmetry_number(
-    symbols: Sequence[str],
-    coordinates_angstrom: npt.ArrayLike,
-    *,
-    tolerance_angstrom: float = SYMMETRY_TOLERANCE_ANGSTROM,
-) -> int:
-    """Rotational symmetry number σ from the molecule's point group.
-
-    σ is the number of proper rotations (identity included) of the point group: the number of
-    indistinguishable orientations of the rigid molecule. It divides the rotational partition function.
-    The point group is found with pymatgen's ``PointGroupAnalyzer`` and σ is its
-    ``get_rotational_symmetry_number()``.
-
-    Parameters
-    ----------
-    symbols : sequence of str
-        Element symbols, one per atom.
-    coordinates_angstrom : array_like, shape (n_atoms, 3)
-        Cartesian coordinates in Å.
-    tolerance_angstrom : float, optional
-        Distance within which atoms count as symmetry-equivalent (pymatgen's default, 0.3 Å).
-
-    Returns
-    -------
-    int
-        σ: 1 for a single atom and for C1, Cs, Ci and C∞v; 2 for D∞h (H2, CO2) and C2v (H2O);
-        12 for Td; and so on.
-
-    Raises
-    ------
-    InputError
-        The coordinates do not match the symbols.
-    BackendUnavailableError
-        pymatgen is not installed.
-    """
-    return _point_group(symbols, coordinates_angstrom, tolerance_angstrom)[1]
+def _corrections(
+    terms: RRHOTerms,
+    vib_energies_ev: list[float],
+    notes: list[str],
+    qrrho: bool,
+    qrrho_cutoff_cm1: float,
+    standard_state: str,
+    temperature_k: float,
+    pressure_atm: float,
+) -> tuple[float, float]:
+    """The optional quasi-RRHO entropy, then the optional 1 M standard state, applied to ``terms`` and
+    stated in ``notes``; returns the change of G of each (Hartree, 0.0 when not asked for)."""
+    qrrho_g = 0.0
+    if qrrho and vib_energies_ev:
+        qrrho_g = apply_qrrho(terms, vib_energies_ev, temperature_k, qrrho_cutoff_cm1)
+    if qrrho:
+        notes.append(
+            f"quasi-RRHO vibrational entropy (Grimme 2012, cutoff {qrrho_cutoff_cm1} cm-1, "
+            f"B_av {GRIMME_AVERAGE_MOMENT_OF_INERTIA_KG_M2} kg m2): G changed by {qrrho_g:+.6f} Ha"
+        )
+    state_g = 0.0
+    if standard_state == "1M":
+        state_g = apply_standard_state(terms, temperature_k, pressure_atm)
+        notes.append(f"1 M standard state: G + RT ln(RT/P per 1 mol/L) = {state_g:+.6f} Ha")
+    return qrrho_g, state_g
 
 
-def _common_isotope_masses(symbols: Sequence[str]) -> list[float]:
-    from ase.data import atomic_masses_common, atomic_numbers
-
-    masses = []
-    for symbol in symbols:
-        if symbol not in atomic_numbers:
-            raise InputError(f"unknown element symbol {symbol!r}")
-        masses.append(float(atomic_masses_common[atomic_numbers[symbol]]))
-    return masses
-
-
-def _rotor_geometry(n_atoms: int, n_frequencies: int, moments_amu_a2: np.ndarray) -> str:
-    """'monatomic', 'linear' or 'nonlinear', from the number of frequencies, checked against the geometry."""
-    if n_atoms == 1:
-        if n_frequencies:
-            raise InputError(f"a single atom has no vibrations, got {n_frequencies} frequencies")
-        return "monatomic"
-    smallest = float(np.min(moments_amu_a2))
-    if n_frequencies == 3 * n_atoms - 5:
-        if smallest > _BENT_INERTIA_AMU_A2:
-            raise InputError(
-                f"{n_frequencies} frequencies (3N-5) mean a linear molecule, but the geometry is not linear "
-                f"(smallest moment of inertia {smallest:.3g} amu Å²)"
-            )
-        return "linear"
-    if n_frequencies == 3 * n_atoms - 6:
-        if smallest < _LINEAR_INERTIA_AMU_A2:
-            raise InputError(
-                f"the geometry is linear but {n_frequencies} frequencies (3N-6) were given; a linear "
-                f"molecule of {n_atoms} atoms has 3N-5 = {3 * n_atoms - 5}"
-            )
-        return "nonlinear"
-    raise InputError(
-        f"{n_frequencies} frequencies for {n_atoms} atoms: expected 3N-6 = {3 * n_atoms - 6} (nonlinear) or "
-        f"3N-5 = {3 * n_atoms - 5} (linear), translations and rotations removed, imaginary modes included "
-        "as negative numbers"
-    )
-
-
-def _qrrho_entropy_change_ev_per_k(
-    vib_energies_ev: Sequence[float], temperature_k: float, cutoff_cm1: float
-) -> float:
-    """Σ over modes of (quasi-RRHO entropy − harmonic entropy), eV/K, by ASE's ``RRHOMode``.
-
-    ASE's ``RRHOMode`` implements Grimme, Chem. Eur. J. 2012, 18, 9955, eqs. 3-8: free-rotor entropy
-    S_R = R(1/2 + ln[(8π³μ'k_BT/h²)^(1/2)]) with μ = h/(8π²ν) and μ' = μB_av/(μ + B_av), mixed with the
-    harmonic entropy S_V by the damping w = 1/(1 + (ν₀/ν)⁴), S = w·S_V + (1 − w)·S_R, ν₀ = ``cutoff_cm1``.
-    """
-    try:
-        from ase.thermochemistry import RRHOMode
-    except ImportError as exc:  # pragma: no cover - depends on the ASE version
-        raise BackendUnavailableError(
-            "quasi-RRHO needs ase.thermochemistry.RRHOMode (ASE >= 3.25); upgrade ASE or set qrrho=False"
-        ) from exc
-    mean_inertia_amu_a2 = GRIMME_AVERAGE_MOMENT_OF_INERTIA_KG_M2 / units.AMU_ANGSTROM2_TO_KG_M2
-    change = 0.0
-    for energy in vib_energies_ev:
-        mode = RRHOMode(energy, mean_inertia=mean_inertia_amu_a2, tau=cutoff_cm1)
-        change += float(mode.get_entropy(temperature_k, contributions=False))
-        change -= float(mode.get_vib_entropy_contribution(temperature_k))
-    return change
-
-
-def standard_state_correction_hartree(temperature_k: float, pressure_atm: float = 1.0) -> float:
-    """Change of G (Hartree, per molecule) from the ideal gas at ``pressure_atm`` to 1 mol/L.
-
-    ``ΔG = R·T·ln(V_m / 1 L)`` with ``V_m = R·T/P`` the molar volume of the ideal gas: at 298.15 K and
-    1 atm ``V_m = 24.46 L`` and ``ΔG = +0.003012 Ha = +1.89 kcal/mol`` (compressing to 1 M lowers the
-    translational entropy). Per molecule, R·T is k_B·T.
-
-    Parameters
-    ----------
-    temperature_k : float
-        Temperature in K.
-    pressure_atm : float, optional
-        Pressure of the gas-phase standard state in atm.
-
-    Returns
-    -------
-    float
-        The correction in Hartree to add to G.
-    """
-    molar_volume_litre = (
-        units.GAS_CONSTANT_J_PER_MOL_K
-        * temperature_k
-        / (pressure_atm * units.ATM_TO_PASCAL)
-        / units.LITRE_TO_CUBIC_METRE
-    )
-    return units.BOLTZMANN_HARTREE_PER_K * temperature_k * math.log(molar_volume_litre)
+def _energy_fields(energy_hartree: float, terms: RRHOTerms, temperature_k: float) -> dict[str, float]:
+    """The energies, corrections and entropies of a :class:`Thermo`, from the final ``terms``."""
+    g_corr = terms.h_corr - temperature_k * terms.entropy
+    return {
+        "energy_hartree": float(energy_hartree),
+        "zpe_hartree": terms.zpe,
+        "thermal_correction_energy_hartree": terms.u_corr,
+        "thermal_correction_enthalpy_hartree": terms.h_corr,
+        "thermal_correction_gibbs_hartree": g_corr,
+        "entropy_hartree_per_k": terms.entropy,
+        "enthalpy_hartree": float(energy_hartree) + terms.h_corr,
+        "gibbs_hartree": float(energy_hartree) + g_corr,
+        "entropy_translational_hartree_per_k": terms.s_trans,
+        "entropy_rotational_hartree_per_k": terms.s_rot,
+        "entropy_vibrational_hartree_per_k": terms.s_vib,
+        "entropy_electronic_hartree_per_k": terms.s_elec,
+    }
 
 
 def thermochemistry(
@@ -332,133 +285,34 @@ def thermochemistry(
         pymatgen (symmetry number) or a new enough ASE (quasi-RRHO) is missing.
     """
     from ase import Atoms
-    from ase.thermochemistry import IdealGasThermo
 
-    coords = _coordinates(symbols, coordinates_angstrom)
-    if standard_state not in STANDARD_STATES:
-        raise InputError(f"standard_state must be one of {STANDARD_STATES}, got {standard_state!r}")
-    if not (math.isfinite(temperature_k) and temperature_k > 0):
-        raise InputError(f"temperature_k must be > 0, got {temperature_k}")
-    if not (math.isfinite(pressure_atm) and pressure_atm > 0):
-        raise InputError(f"pressure_atm must be > 0, got {pressure_atm}")
-    if multiplicity < 1:
-        raise InputError(f"multiplicity must be >= 1, got {multiplicity}")
-    if qrrho and not (math.isfinite(qrrho_cutoff_cm1) and qrrho_cutoff_cm1 > 0):
-        raise InputError(f"qrrho_cutoff_cm1 must be > 0, got {qrrho_cutoff_cm1}")
-    frequencies = np.asarray(list(frequencies_cm1), dtype=float).ravel()
-    if not np.all(np.isfinite(frequencies)):
-        raise InputError("frequencies_cm1 holds non-finite values")
-    if np.any(frequencies == 0.0):
-        raise InputError("frequencies_cm1 holds a zero frequency (translations/rotations must be removed)")
-
-    if masses_amu is None:
-        masses = _common_isotope_masses(symbols)
-        mass_note = "masses: most common isotope of each element (Gaussian's default)"
-    else:
-        masses = [float(m) for m in masses_amu]
-        if len(masses) != len(symbols) or not all(m > 0 for m in masses):
-            raise InputError(f"masses_amu needs {len(symbols)} positive masses, got {masses}")
-        mass_note = "masses: given by the caller"
+    coords = checked_coordinates(symbols, coordinates_angstrom)
+    frequencies = _checked_frequencies(
+        frequencies_cm1, standard_state, temperature_k, pressure_atm, multiplicity, qrrho, qrrho_cutoff_cm1
+    )
+    masses, mass_note = masses_with_note(symbols, masses_amu)
     atoms = Atoms(list(symbols), positions=coords, masses=masses)
-    geometry = _rotor_geometry(len(symbols), frequencies.size, atoms.get_moments_of_inertia())
-
-    point_group: str | None = None
-    if symmetry_number is None:
-        point_group, sigma = _point_group(symbols, coords, SYMMETRY_TOLERANCE_ANGSTROM)
-        sigma_note = f"symmetry number {sigma} from point group {point_group} (pymatgen PointGroupAnalyzer)"
-    else:
-        sigma = int(symmetry_number)
-        if sigma < 1 or sigma != symmetry_number:
-            raise InputError(f"symmetry_number must be a positive integer, got {symmetry_number}")
-        sigma_note = f"symmetry number {sigma} given by the caller"
-
+    geometry = rotor_geometry(len(symbols), frequencies.size, atoms.get_moments_of_inertia())
+    group, sigma, sigma_note = symmetry_with_note(symbols, coords, symmetry_number)
     imaginary = tuple(float(f) for f in frequencies if f < 0)
-    real_cm1 = frequencies[frequencies > 0]
-    vib_energies_ev = [units.hartree_to_ev(units.cm1_to_hartree(float(f))) for f in real_cm1]
-
-    ideal_gas = IdealGasThermo(
-        vib_energies_ev,
-        geometry,
-        potentialenergy=0.0,
-        atoms=atoms,
-        symmetrynumber=sigma,
-        spin=units.multiplicity_to_spin(multiplicity) / 2.0,
-        vib_selection="all",
-    )
-    pressure_pa = pressure_atm * units.ATM_TO_PASCAL
-    zpe = units.ev_to_hartree(float(ideal_gas.get_ZPE_correction()))
-    u_corr = units.ev_to_hartree(float(ideal_gas.get_internal_energy(temperature_k, verbose=False)))
-    h_corr = units.ev_to_hartree(float(ideal_gas.get_enthalpy(temperature_k, verbose=False)))
-    entropy_ev, parts = ideal_gas.get_ideal_entropy(
-        temperature_k,
-        translation=True,
-        vibration=True,
-        rotation=True,
-        geometry=geometry,
-        electronic=True,
-        pressure=pressure_pa,
-        symmetrynumber=sigma,
-    )
-    s_trans = units.ev_to_hartree(float(parts["S_t"] + parts.get("S_p", 0.0)))
-    s_rot = units.ev_to_hartree(float(parts["S_r"]))
-    s_vib = units.ev_to_hartree(float(parts.get("S_v", 0.0)))
-    s_elec = units.ev_to_hartree(float(parts["S_e"]))
-    entropy = units.ev_to_hartree(float(entropy_ev))
-
-    notes = [
-        f"ideal gas, rigid rotor ({geometry}), harmonic oscillator: ASE IdealGasThermo at "
-        f"{temperature_k} K, {pressure_atm} atm; frequencies unscaled",
-        mass_note,
-        sigma_note,
+    vib_energies_ev = [
+        units.hartree_to_ev(units.cm1_to_hartree(float(f))) for f in frequencies[frequencies > 0]
     ]
-    if imaginary:
-        notes.append(
-            f"{len(imaginary)} imaginary frequencies {list(imaginary)} cm-1 left out of the sums: not a "
-            "minimum, displace along the mode and re-optimize"
-        )
-
-    qrrho_g = 0.0
-    if qrrho and vib_energies_ev:
-        ds = units.ev_to_hartree(
-            _qrrho_entropy_change_ev_per_k(vib_energies_ev, temperature_k, qrrho_cutoff_cm1)
-        )
-        s_vib += ds
-        entropy += ds
-        qrrho_g = -temperature_k * ds
-    if qrrho:
-        notes.append(
-            f"quasi-RRHO vibrational entropy (Grimme 2012, cutoff {qrrho_cutoff_cm1} cm-1, "
-            f"B_av {GRIMME_AVERAGE_MOMENT_OF_INERTIA_KG_M2} kg m2): G changed by {qrrho_g:+.6f} Ha"
-        )
-
-    state_g = 0.0
-    if standard_state == "1M":
-        state_g = standard_state_correction_hartree(temperature_k, pressure_atm)
-        entropy -= state_g / temperature_k
-        notes.append(f"1 M standard state: G + RT ln(RT/P per 1 mol/L) = {state_g:+.6f} Ha")
-
-    g_corr = h_corr - temperature_k * entropy
+    terms = rrho_terms(vib_energies_ev, geometry, atoms, sigma, multiplicity, temperature_k, pressure_atm)
+    notes = _rrho_notes(geometry, temperature_k, pressure_atm, mass_note, sigma_note, imaginary)
+    qrrho_g, state_g = _corrections(
+        terms, vib_energies_ev, notes, qrrho, qrrho_cutoff_cm1, standard_state, temperature_k, pressure_atm
+    )
     return Thermo(
-        energy_hartree=float(energy_hartree),
-        zpe_hartree=zpe,
-        thermal_correction_energy_hartree=u_corr,
-        thermal_correction_enthalpy_hartree=h_corr,
-        thermal_correction_gibbs_hartree=g_corr,
-        entropy_hartree_per_k=entropy,
-        enthalpy_hartree=float(energy_hartree) + h_corr,
-        gibbs_hartree=float(energy_hartree) + g_corr,
+        **_energy_fields(energy_hartree, terms, temperature_k),
         temperature_k=float(temperature_k),
         pressure_atm=float(pressure_atm),
         symmetry_number=sigma,
         multiplicity=int(multiplicity),
         geometry=geometry,
-        point_group=point_group,
+        point_group=group,
         n_imaginary=len(imaginary),
         imaginary_frequencies_cm1=imaginary,
-        entropy_translational_hartree_per_k=s_trans,
-        entropy_rotational_hartree_per_k=s_rot,
-        entropy_vibrational_hartree_per_k=s_vib,
-        entropy_electronic_hartree_per_k=s_elec,
         qrrho=bool(qrrho),
         qrrho_cutoff_cm1=float(qrrho_cutoff_cm1) if qrrho else None,
         qrrho_correction_gibbs_hartree=qrrho_g,

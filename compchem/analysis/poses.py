@@ -2,16 +2,20 @@
 
 Pose ``k`` of a cluster is the species ``<cluster>.pose<k>``; pose 0 is the pre-optimization's (xTB)
 best. The cluster's result is its lowest-energy converged pose (all poses if none converged).
+``select_pose`` is that choice as a pure function (no files): the workflow's pose-selection job and
+``compchem table`` both call it, so a table of finished poses picks the same record as the workflow.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
 import numpy as np
 
 from compchem.build.cluster import ion_contacts
+from compchem.chem import POSE_NAME
 from compchem.models import CalcResult
 from compchem.units import hartree_to_ev
 
@@ -79,3 +83,23 @@ def format_poses(summary: dict[str, Any]) -> list[str]:
             + ("  <- selected" if p["selected"] else "")
         )
     return lines
+
+
+def cluster_pose_records(cluster: str, records: dict[str, CalcResult]) -> dict[int, CalcResult]:
+    """The DFT pose records ``<cluster>.pose<k>`` among ``records`` (species name -> record), by pose
+    index ``k``; empty when the cluster's poses were not searched or none has finished."""
+    return {
+        int(m.group(2)): rec
+        for key, rec in records.items()
+        if (m := POSE_NAME.match(key)) and m.group(1) == cluster
+    }
+
+
+def select_pose(
+    cluster: str, records: dict[int, CalcResult], builds: dict[int, dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], CalcResult]:
+    """The pose summary (``summarize_poses``) and the cluster's result: the selected pose's record,
+    labelled with the cluster's name."""
+    summary = summarize_poses(cluster, records, builds)
+    best = records[summary["selected_pose"]]
+    return summary, dataclasses.replace(best, label=cluster)

@@ -4,7 +4,6 @@ atoms highlighted."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,9 @@ from ase.data.colors import jmol_colors  # noqa: E402
 
 from compchem.build.cluster import ion_contacts  # noqa: E402
 from compchem.models import CalcResult  # noqa: E402
+
+# re-exported: the HTML summary page lives in compchem.report.summary (no matplotlib there)
+from compchem.report.summary import summary_html  # noqa: E402, F401
 
 
 def plot_binding(rows: list[dict[str, Any]], level_label: str, paths: list[str | Path]) -> None:
@@ -177,106 +179,6 @@ def render_cluster(record: CalcResult, path: str | Path, title: str = "") -> Non
     fig.suptitle(f"{title or record.label}\n{cn}", fontsize=8, y=0.995, va="top")
     fig.savefig(path, dpi=150)
     plt.close(fig)
-
-
-def _html_table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
-    """Rows as an HTML table of ``columns`` (empty cells for values not computed)."""
-    esc = html.escape
-
-    def cell(value: Any) -> str:
-        if value is None:
-            return ""
-        return f"{value:.3f}" if isinstance(value, float) else esc(str(value))
-
-    parts = ["<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in columns) + "</tr>"]
-    parts += ["<tr>" + "".join(f"<td>{cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows]
-    parts.append("</table>")
-    return parts
-
-
-def summary_html(
-    level_name: str,
-    records: dict[str, CalcResult],
-    rows: list[dict[str, Any]],
-    exchanges: list[dict[str, Any]] | None = None,
-    scan: list[dict[str, Any]] | None = None,
-) -> str:
-    """Self-contained HTML page: level of theory, software versions, per-species wall time and steps,
-    the binding table (with the counterpoise and thermochemistry columns where computed), the
-    ligand-exchange table and the temperature scan of ΔH/ΔG (``thermo_scan_rows``)."""
-    from compchem.analysis.binding import (
-        ANALYSIS_MD_COLUMNS,
-        EXCHANGE_DEFINITION,
-        SCAN_COLUMNS,
-        analysed_rows,
-    )
-
-    any_rec = next(iter(records.values()))
-    level = any_rec.level
-    software = {k: v for r in records.values() for k, v in r.software.items()}
-    esc = html.escape
-    parts = [f"<h2>Level '{esc(level_name)}'</h2><table>"]
-    for key, value in level.items():
-        if key == "preopt" and value:
-            value = f"{value['name']}: {value['functional']}/{value['basis']} (staged pre-optimization)"
-        parts.append(f"<tr><td>{esc(str(key))}</td><td>{esc(str(value))}</td></tr>")
-    parts.append("</table><h2>Software</h2><ul>")
-    parts += [f"<li>{esc(k)} {esc(str(v))}</li>" for k, v in sorted(software.items())]
-    parts.append(
-        "</ul><h2>Jobs</h2><table><tr><th>species</th><th>E (Hartree)</th><th>basis functions</th>"
-        "<th>opt steps</th><th>stages</th><th>wall time (s)</th><th>converged</th></tr>"
-    )
-    for name, rec in records.items():
-        stages = " + ".join(f"{s['level']}:{s['n_opt_steps']}" for s in rec.extra.get("stages", []))
-        parts.append(
-            f"<tr><td>{esc(name)}</td><td>{rec.energy_hartree:.8f}</td><td>{rec.n_basis_functions}</td>"
-            f"<td>{rec.n_opt_steps}</td><td>{esc(stages)}</td><td>{rec.wall_time_s:.1f}</td>"
-            f"<td>{rec.converged}</td></tr>"
-        )
-    parts.append(
-        "</table><h2>Binding energies</h2><table><tr><th>cluster</th><th>E_bind (eV)</th>"
-        "<th>paper (eV)</th><th>CN</th><th>donors</th><th>Li–X (Å)</th></tr>"
-    )
-    for r in rows:
-        paper = "" if r["paper_E_bind_eV"] is None else f"{r['paper_E_bind_eV']:.2f}"
-        parts.append(
-            f"<tr><td>{esc(r['cluster'])}</td><td>{r['E_bind_eV']:.3f}</td><td>{paper}</td>"
-            f"<td>{r['coordination_number']}</td><td>{esc(r['donor_contacts'])}</td>"
-            f"<td>{esc(r['Li_X_distances_angstrom'])}</td></tr>"
-        )
-    parts.append("</table>")
-    analysed = analysed_rows(rows)
-    if analysed:
-        parts.append("<h2>Counterpoise, deformation and thermochemistry (eV, positive = bound)</h2>")
-        parts += _html_table(
-            analysed,
-            [
-                *ANALYSIS_MD_COLUMNS,
-                "frequencies_level",
-                "frequencies_geometry",
-                "thermo_temperature_K",
-                "thermo_standard_state",
-            ],
-        )
-    if exchanges:
-        parts.append(f"<h2>Ligand exchange</h2><p>{esc(EXCHANGE_DEFINITION)}.</p>")
-        columns = ["reaction", "equation", "dE_exchange_eV", "dE_exchange_kcal_per_mol"]
-        columns += [
-            "dE_ZPE_exchange_eV",
-            "dH_exchange_eV",
-            "dG_exchange_eV",
-            "frequencies_level",
-            "frequencies_geometry",
-        ]
-        columns += ["thermo_coordination_kept"]
-        parts += _html_table(exchanges, columns)
-    if scan:
-        parts.append(
-            "<h2>ΔH and ΔG at other temperatures (eV; binding: positive = bound, exchange: negative = "
-            "products favoured)</h2>"
-        )
-        parts += _html_table(scan, SCAN_COLUMNS)
-    return "<html><body>" + "".join(parts) + "</body></html>\n"
 
 
 def plot_series(

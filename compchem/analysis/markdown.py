@@ -1,0 +1,217 @@
+"""The Markdown report of one level's tables (``binding_energies.md``), section by section.
+
+Each section is a list of lines: the header with the definition and the level, the binding table, the
+counterpoise/thermochemistry table, the temperature scan, the implicit-solvent energies, the ligand
+exchanges and the species energies; ``binding_markdown`` joins them in that order. Sections without
+data are empty, so a run without the optional analyses reads as before they existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compchem.analysis.columns import (
+    ANALYSIS_MD_COLUMNS,
+    BINDING_MD_COLUMNS,
+    DEFINITION,
+    EXCHANGE_DEFINITION,
+    analysed_rows,
+)
+from compchem.analysis.labels import level_notation, medium_label
+from compchem.models import CalcResult
+
+
+def fmt(value: Any) -> str:
+    """A table cell: '–' for a value not computed, floats with the digits their magnitude deserves."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.10f}" if abs(value) > 50 else f"{value:.2f}" if abs(value) > 20 else f"{value:.3f}"
+    return str(value)
+
+
+def _header_lines(level_name: str, any_rec: CalcResult) -> list[str]:
+    """Title, definition, the composite protocol (if any) and the level's settings and program."""
+    level = any_rec.level
+    composite = level.get("geometry")
+    lines = [
+        f"# Li+ binding energies, level '{level_name}'"
+        + (f" ({level_notation(level)})" if composite else ""),
+        "",
+        f"Definition: {DEFINITION}.",
+        "",
+    ]
+    if composite:
+        lines += [
+            f"Composite protocol {level_notation(level)}: every species optimized at "
+            f"'{composite['name']}' ({composite['functional']} / {composite['basis']}), its energy a "
+            "single point at the level below at that geometry.",
+            "",
+        ]
+    lines += [
+        f"Level: {level['functional']} / {level['basis']}, density fitting "
+        f"{'on' if level['density_fitting'] else 'off'}, grid level {level['grid_level']}, "
+        f"dispersion {level.get('dispersion') or 'none'}, "
+        f"{medium_label(level)}, "
+        f"program {any_rec.program} {any_rec.program_version}.",
+        "",
+    ]
+    return lines
+
+
+def _binding_table_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["| " + " | ".join(BINDING_MD_COLUMNS) + " |", "|" + "---|" * len(BINDING_MD_COLUMNS)]
+    lines += ["| " + " | ".join(fmt(row[c]) for c in BINDING_MD_COLUMNS) + " |" for row in rows]
+    return lines
+
+
+def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Markdown section with the counterpoise and thermochemistry columns of the rows that have any."""
+    filled = analysed_rows(rows)
+    if not filled:
+        return []
+    lines = [
+        "",
+        "Counterpoise, deformation and thermochemistry (positive = bound; empty = not computed):",
+        "",
+    ]
+    conditions: dict[tuple[Any, ...], list[str]] = {}
+    for r in filled:
+        if r["dG_bind_eV"] is not None:
+            key = (
+                r["frequencies_level"],
+                r.get("frequencies_geometry"),
+                r["thermo_temperature_K"],
+                r["thermo_standard_state"],
+            )
+            conditions.setdefault(key, []).append(r["cluster"])
+    for (freq_level, geometry, temperature, state), names in conditions.items():
+        where = f"level '{freq_level}'" if freq_level else "the table's level"
+        if geometry == "run_level":
+            where += " at the table's geometries (single-point Hessians, not re-optimized there)"
+        lines += [
+            f"Thermochemistry of {', '.join(names)}: harmonic frequencies at {where}, "
+            f"T = {temperature} K, standard state {state}.",
+            "",
+        ]
+    lines += ["| " + " | ".join(ANALYSIS_MD_COLUMNS) + " |", "|" + "---|" * len(ANALYSIS_MD_COLUMNS)]
+    lines += ["| " + " | ".join(fmt(r[c]) for c in ANALYSIS_MD_COLUMNS) + " |" for r in filled]
+    moved = [r for r in filled if r.get("thermo_coordination_kept") is False]
+    if moved:
+        lines += [
+            "",
+            "Caution: at the frequencies level the ion's donor atoms changed in the re-optimization of "
+            f"{', '.join(r['cluster'] for r in moved)}: the ZPE/H/G "
+            "corrections there belong to another minimum than the table's geometry "
+            "(column thermo_coordination_kept; RMSD in thermo_geometry_rmsd_angstrom).",
+        ]
+    return lines
+
+
+def _scan_lines(scan: list[dict[str, Any]]) -> list[str]:
+    """Markdown section: ΔG of each binding and exchange at the scanned temperatures."""
+    if not scan:
+        return []
+    temperatures = sorted({r["temperature_K"] for r in scan})
+    names = list(dict.fromkeys((r["kind"], r["name"]) for r in scan))
+    value = {(r["kind"], r["name"], r["temperature_K"]): r["dG_eV"] for r in scan}
+    lines = [
+        "",
+        "Free energies at other temperatures (thermo.temperature_scan_k; same frequencies; binding: "
+        "positive = bound, exchange: negative = products favoured; thermo_temperatures.csv also has dH):",
+        "",
+        "| kind | name | " + " | ".join(f"dG_eV at {t:g} K" for t in temperatures) + " |",
+        "|" + "---|" * (2 + len(temperatures)),
+    ]
+    for kind, name in names:
+        cells = [fmt(value.get((kind, name, t))) for t in temperatures]
+        lines.append(f"| {kind} | {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _solvent_lines(rows: list[dict[str, Any]], exchanges: list[dict[str, Any]]) -> list[str]:
+    """Markdown section with the implicit-solvent binding and exchange energies, where computed."""
+    solv_rows = [r for r in rows if r.get("E_bind_solv_eV") is not None]
+    solv_ex = [x for x in exchanges if x.get("dE_exchange_solv_eV") is not None]
+    if not solv_rows and not solv_ex:
+        return []
+    label = (solv_rows or solv_ex)[0]["solvent"]
+    lines = [
+        "",
+        f"IMPLICIT SOLVENT ({label}): single points at the gas-phase geometries, same level otherwise "
+        "(positive E_bind = bound, negative dE_exchange = products favoured):",
+        "",
+        "| cluster or reaction | gas phase (eV) | implicit solvent (eV) |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {r['cluster']} | {r['E_bind_eV']:.3f} | {r['E_bind_solv_eV']:.3f} |" for r in solv_rows]
+    lines += [
+        f"| {x['reaction']} | {x['dE_exchange_eV']:.3f} | {x['dE_exchange_solv_eV']:.3f} |" for x in solv_ex
+    ]
+    return lines
+
+
+def _exchange_lines(exchanges: list[dict[str, Any]]) -> list[str]:
+    """Markdown section with the ligand-exchange reactions and a caution where a donor set changed."""
+    if not exchanges:
+        return []
+    lines = [
+        "",
+        "Ligand exchange between clusters:",
+        "",
+        f"Definition: {EXCHANGE_DEFINITION}.",
+        "",
+        "| reaction | equation | dE_exchange_eV | dE_exchange_kcal_per_mol | dE_ZPE_exchange_eV "
+        "| dH_exchange_eV | dG_exchange_eV |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {x['reaction']} | {x['equation']} | {x['dE_exchange_eV']:.3f} | "
+        f"{x['dE_exchange_kcal_per_mol']:.1f} | "
+        + " | ".join(fmt(x.get(c)) for c in ("dE_ZPE_exchange_eV", "dH_exchange_eV", "dG_exchange_eV"))
+        + " |"
+        for x in exchanges
+    ]
+    moved = [x["reaction"] for x in exchanges if x.get("thermo_coordination_kept") is False]
+    if moved:
+        lines += [
+            "",
+            f"Caution: the ZPE/H/G columns of {', '.join(moved)} include a species whose ion "
+            "changed its donor atoms in the re-optimization at the frequencies level "
+            "(see the caution above).",
+        ]
+    return lines
+
+
+def _species_lines(records: dict[str, CalcResult]) -> list[str]:
+    lines = [
+        "",
+        "Species energies (Hartree) and optimization steps:",
+        "",
+        "| species | E_hartree | n_opt_steps | converged | wall_time_s |",
+        "|---|---|---|---|---|",
+    ]
+    for name, rec in records.items():
+        lines.append(
+            f"| {name} | {rec.energy_hartree:.10f} | {rec.n_opt_steps} | "
+            f"{rec.converged} | {rec.wall_time_s:.1f} |"
+        )
+    return lines
+
+
+def binding_markdown(
+    rows: list[dict[str, Any]],
+    level_name: str,
+    records: dict[str, CalcResult],
+    exchanges: list[dict[str, Any]],
+    scan: list[dict[str, Any]],
+) -> str:
+    """The whole Markdown report of one level (``write_tables``)."""
+    lines = _header_lines(level_name, next(iter(records.values())))
+    lines += _binding_table_lines(rows)
+    lines += _analysis_lines(rows)
+    lines += _scan_lines(scan)
+    lines += _solvent_lines(rows, exchanges)
+    lines += _exchange_lines(exchanges)
+    lines += _species_lines(records)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,70 @@
+"""Loading a folder of records, with the thermo and counterpoise files next to it, into the inputs of
+the binding and exchange tables.
+
+The workflow hands ``binding_table_job`` exactly the files it needs; ``compchem table RECORDS_DIR``
+instead finds what exists: the records of the folder, the cluster's result picked from its finished
+pose records (``select_pose``, as the workflow's pose-selection step does, so a table is available
+before that step has run), and the thermochemistry and counterpoise results beside the folder. Only
+clusters and exchanges whose every species has a record are kept. Nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from compchem.analysis.poses import cluster_pose_records, select_pose
+from compchem.models import CalcResult
+from compchem.records import read_json, read_record
+
+
+@dataclass
+class TableInputs:
+    """What ``binding_rows`` and ``exchange_rows`` need, as found on disk."""
+
+    records: dict[str, CalcResult]
+    #: cluster -> pose summary, for clusters whose poses were optimized
+    poses: dict[str, dict[str, Any]]
+    clusters: list[dict[str, Any]]
+    exchanges: list[dict[str, Any]]
+    thermo: dict[str, dict[str, Any]]
+    counterpoise: dict[str, dict[str, Any]]
+
+
+def _pose_builds(plan: Any, cluster: str, ranks: list[int]) -> dict[int, dict[str, Any]]:
+    """The pose build records (pre-optimization method and energy) of ``cluster`` that exist."""
+    builds = {}
+    for k in ranks:
+        path = Path(plan.results_dir) / "structures" / f"{cluster}.pose{k}.build.json"
+        if path.exists():
+            builds[k] = read_json(path, "build")
+    return builds
+
+
+def load_table_inputs(plan: Any, folder: Path) -> TableInputs:
+    """The records of ``folder`` (``<species>.json``), each searched cluster's selected pose, and the
+    thermo (``plan.thermo_dirname``) and counterpoise results in the folders beside it."""
+    records = {p.stem: read_record(p) for p in sorted(folder.glob("*.json"))}
+    summaries = {}
+    for name in plan.clusters:
+        poses = cluster_pose_records(name, records)
+        if poses:
+            summaries[name], records[name] = select_pose(name, poses, _pose_builds(plan, name, list(poses)))
+    clusters = [
+        {"name": c.name, "ligands": list(c.ligands), "paper_value_ev": c.paper_value_ev}
+        for c in plan.clusters.values()
+        if all(n in records for n in (plan.ion_name, *c.ligands, c.name))
+    ]
+    # thermochemistry and counterpoise results next to the records (results/<level>/thermo or
+    # thermo_<frequencies level>, counterpoise)
+    extra = {
+        kind: {p.stem: read_json(p, kind) for p in sorted((folder.parent / dirname).glob("*.json"))}
+        for kind, dirname in (("thermo", plan.thermo_dirname), ("counterpoise", "counterpoise"))
+    }
+    exchanges = [
+        {"name": x.name, "reactants": list(x.reactants), "products": list(x.products)}
+        for x in plan.exchanges.values()
+        if all(n in records for n in (*x.reactants, *x.products))
+    ]
+    return TableInputs(records, summaries, clusters, exchanges, extra["thermo"], extra["counterpoise"])
