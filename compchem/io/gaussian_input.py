@@ -163,7 +163,27 @@ def write_gaussian_input(
         unknown dispersion, ghost atoms combined with counterpoise, or a basis missing for an element.
     """
     label = spec.label or "spec"
-    n_atoms = len(spec.symbols)
+    _check_spec(spec, resources, label)
+    fragment_of, pairs = _counterpoise_setup(
+        spec, label, counterpoise_fragments, fragment_charges_multiplicities
+    )
+    route = _route(spec, label, freq, fragment_of)
+    lines = [f"%nprocshared={int(resources.threads)}", f"%mem={int(resources.memory_mb)}MB"]
+    if chk:
+        lines.append(f"%chk={chk}")
+    lines += [" ".join(route), "", _title(spec, title), ""]
+    lines.append(" ".join(f"{c} {m}" for c, m in pairs))
+    lines += _atom_lines(spec, fragment_of)
+    lines.append("")
+    if not isinstance(spec.level.basis, str):
+        lines += _gen_blocks(spec)
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _check_spec(spec: CalcSpec, resources: Resources, label: str) -> None:
+    """What Gaussian input cannot express here, electrons that do not fit the charge and
+    multiplicity (ghost atoms bring none), and non-positive machine settings."""
     level = spec.level
     if level.solvent_model:
         raise InputError(
@@ -179,35 +199,52 @@ def write_gaussian_input(
     if resources.threads < 1 or resources.memory_mb < 1:
         raise InputError(f"{label}: threads and memory must be positive, got {resources}")
 
+
+def _counterpoise_setup(
+    spec: CalcSpec,
+    label: str,
+    counterpoise_fragments: list[list[int]] | None,
+    fragment_charges_multiplicities: list[tuple[int, int]] | None,
+) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """The 1-based counterpoise fragment of each atom (empty without counterpoise) and the
+    charge/multiplicity pairs of the molecule line: the total, then one per fragment if given."""
     fragment_of: dict[int, int] = {}
     pairs: list[tuple[int, int]] = [(spec.charge, spec.multiplicity)]
     if counterpoise_fragments is not None:
         if spec.ghost_atoms:
             raise InputError(f"{label}: counterpoise and explicit ghost atoms cannot be combined")
-        frags = _check_fragments(counterpoise_fragments, n_atoms, label)
+        frags = _check_fragments(counterpoise_fragments, len(spec.symbols), label)
         fragment_of = {i: k for k, frag in enumerate(frags, start=1) for i in frag}
         if fragment_charges_multiplicities is not None:
-            if len(fragment_charges_multiplicities) != len(frags):
-                raise InputError(
-                    f"{label}: {len(fragment_charges_multiplicities)} fragment charge/multiplicity pairs "
-                    f"for {len(frags)} counterpoise fragments"
-                )
-            for k, (frag, (charge, mult)) in enumerate(
-                zip(frags, fragment_charges_multiplicities, strict=True), start=1
-            ):
-                symbols = [spec.symbols[i] for i in frag]
-                check_charge_multiplicity(symbols, charge, mult, f"{label} fragment {k}")
-            total = sum(c for c, _ in fragment_charges_multiplicities)
-            if total != spec.charge:
-                raise InputError(
-                    f"{label}: fragment charges sum to {total:+d}, total charge is {spec.charge:+d}"
-                )
-            pairs += [(int(c), int(m)) for c, m in fragment_charges_multiplicities]
+            pairs += _fragment_pairs(spec, label, frags, fragment_charges_multiplicities)
     elif fragment_charges_multiplicities is not None:
         raise InputError(f"{label}: fragment charges/multiplicities given without counterpoise fragments")
+    return fragment_of, pairs
 
-    mixed = not isinstance(level.basis, str)
-    basis_part = "Gen" if mixed else gaussian_basis(level.basis)
+
+def _fragment_pairs(
+    spec: CalcSpec, label: str, frags: list[list[int]], charges_multiplicities: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Each fragment's charge/multiplicity pair, checked against its electrons and the total charge."""
+    if len(charges_multiplicities) != len(frags):
+        raise InputError(
+            f"{label}: {len(charges_multiplicities)} fragment charge/multiplicity pairs "
+            f"for {len(frags)} counterpoise fragments"
+        )
+    for k, (frag, (charge, mult)) in enumerate(zip(frags, charges_multiplicities, strict=True), start=1):
+        symbols = [spec.symbols[i] for i in frag]
+        check_charge_multiplicity(symbols, charge, mult, f"{label} fragment {k}")
+    total = sum(c for c, _ in charges_multiplicities)
+    if total != spec.charge:
+        raise InputError(f"{label}: fragment charges sum to {total:+d}, total charge is {spec.charge:+d}")
+    return [(int(c), int(m)) for c, m in charges_multiplicities]
+
+
+def _route(spec: CalcSpec, label: str, freq: bool, fragment_of: dict[int, int]) -> list[str]:
+    """The route keywords: method/basis, pure d and f, dispersion, job type, Freq, Counterpoise, and
+    the explicit SCF and grid settings."""
+    level = spec.level
+    basis_part = "Gen" if not isinstance(level.basis, str) else gaussian_basis(level.basis)
     route = [f"#p {gaussian_functional(level.functional)}/{basis_part}", "5D 7F"]
     dispersion = _dispersion_keyword(level)
     if dispersion:
@@ -220,22 +257,18 @@ def write_gaussian_input(
         route.append("Freq")
     if fragment_of:
         route.append(f"Counterpoise={len(set(fragment_of.values()))}")
-    route += ["SCF=Tight", "Int=UltraFine"]
+    return [*route, "SCF=Tight", "Int=UltraFine"]
 
-    lines = [f"%nprocshared={int(resources.threads)}", f"%mem={int(resources.memory_mb)}MB"]
-    if chk:
-        lines.append(f"%chk={chk}")
-    lines += [" ".join(route), "", _title(spec, title), ""]
-    lines.append(" ".join(f"{c} {m}" for c, m in pairs))
+
+def _atom_lines(spec: CalcSpec, fragment_of: dict[int, int]) -> list[str]:
+    """One line per atom: symbol (``-Bq`` for a ghost, ``(Fragment=k)`` in a counterpoise job) and
+    Cartesian coordinates in Angstrom, 8 decimals, the symbols padded to one width."""
     atoms = [
         (f"{s}-Bq" if i in spec.ghost_atoms else s) + (f"(Fragment={fragment_of[i]})" if fragment_of else "")
         for i, s in enumerate(spec.symbols)
     ]
     width = max([2, *map(len, atoms)])
-    for atom, (x, y, z) in zip(atoms, spec.coordinates_angstrom, strict=True):
-        lines.append(f"{atom:<{width}s} {x:14.8f} {y:14.8f} {z:14.8f}")
-    lines.append("")
-    if mixed:
-        lines += _gen_blocks(spec)
-        lines.append("")
-    return "\n".join(lines) + "\n"
+    return [
+        f"{atom:<{width}s} {x:14.8f} {y:14.8f} {z:14.8f}"
+        for atom, (x, y, z) in zip(atoms, spec.coordinates_angstrom, strict=True)
+    ]

@@ -1,9 +1,9 @@
 """Gaussian 16 output (.log) reader: a pure function over the text, no program execution.
 
 cclib reads most values (energies, geometry, frequencies, thermochemistry sums, basis size, version);
-this module reads itself only what cclib does not give: the route, the thermal corrections of the
-thermochemistry block and the counterpoise summary. Units are in the field names: energies in Hartree,
-coordinates in Å, frequencies in cm⁻¹, temperature in K, pressure in atm.
+this module reads itself only what cclib does not give: the route (``compchem.io.gaussian_route``), the
+thermal corrections of the thermochemistry block and the counterpoise summary. Units are in the field
+names: energies in Hartree, coordinates in Å, frequencies in cm⁻¹, temperature in K, pressure in atm.
 """
 
 from __future__ import annotations
@@ -20,28 +20,14 @@ import numpy as np
 from compchem import __version__
 from compchem.chem import gradient_norms
 from compchem.errors import ParseError
+from compchem.io.gaussian_route import (
+    check_normal_termination,
+    counterpoise_fragment_count,
+    optimization_step,
+    split_steps,
+    step_routes,
+)
 from compchem.models import CalcResult
-
-# Matches the final line of every successful job, e.g.
-# " Normal termination of Gaussian 16 at Wed Apr  4 10:19:28 2018."
-_NORMAL_TERMINATION = re.compile(r"^ ?Normal termination of Gaussian")
-
-# Separates the steps of a compound job (Opt Freq runs the frequencies as a second internal step):
-# " Link1:  Proceeding to internal job step number  2."
-_LINK1 = re.compile(r"^ Link1:  Proceeding to internal job step number.*$", re.MULTILINE)
-
-# The route echo, between two dashed lines; Gaussian wraps it at 70 columns, e.g.
-# " ----------------------------------------------------------------------"
-# " #p b3lyp/sto-3g guess=read geom=allcheck pop=full gfinput iop(3/33=1,3"
-# " /36=-1)"
-# " ----------------------------------------------------------------------"
-_ROUTE_BLOCK = re.compile(r"^ -+\n( #.*?)\n -+$", re.MULTILINE | re.DOTALL)
-_ROUTE_WIDTH = 70
-
-# An optimization job type in the (lower-cased) route: "opt", "opt=(calcfc,tight)", "opt(maxcycles=50)".
-_OPT_KEYWORD = re.compile(r"(?:^|[\s#])opt(?=$|[\s=(])")
-# The number of counterpoise fragments in the route: "counterpoise=2".
-_CP_KEYWORD = re.compile(r"(?:^|\s)counterpoise\s*=\s*(\d+)")
 
 _FLOAT = r"(-?\d+\.\d+)"
 
@@ -111,36 +97,6 @@ class GaussianOutput:
     routes: list[str] = field(default_factory=list)
 
 
-def _check_normal_termination(text: str) -> None:
-    """Raise a ParseError unless the last non-blank line is Gaussian's normal-termination line."""
-    lines = text.rstrip().splitlines()
-    if lines and _NORMAL_TERMINATION.match(lines[-1]):
-        return
-    tail = "\n".join(lines[-10:]) if lines else "(empty output)"
-    raise ParseError(
-        "Gaussian output does not end with 'Normal termination of Gaussian' (abnormal termination, "
-        f"or the job is still running or was killed); its last lines:\n{tail}"
-    )
-
-
-def _join_route(block: str) -> str:
-    """One route string from the wrapped echo (each echoed line starts with one blank)."""
-    pieces = [line[1:] if line.startswith(" ") else line for line in block.split("\n")]
-    out = pieces[0]
-    for previous, piece in zip(pieces, pieces[1:], strict=False):
-        # Gaussian cuts full-width lines inside words; a shorter line lost a blank at its end.
-        out += ("" if len(previous) >= _ROUTE_WIDTH else " ") + piece
-    return " ".join(out.split())
-
-
-def _routes(step_texts: Sequence[str]) -> list[str]:
-    routes = []
-    for step in step_texts:
-        match = _ROUTE_BLOCK.search(step)
-        routes.append(_join_route(match.group(1)) if match else "")
-    return routes
-
-
 def _ccparse(text: str) -> Any:
     """cclib's data object for ``text`` (its Gaussian parser directly, no format guessing)."""
     import cclib
@@ -193,9 +149,9 @@ def parse_gaussian_output(text: str) -> GaussianOutput:
     from cclib.parser.utils import PeriodicTable
 
     text = text.replace("\r\n", "\n")
-    _check_normal_termination(text)
-    steps = _LINK1.split(text)
-    routes = _routes(steps)
+    check_normal_termination(text)
+    steps = split_steps(text)
+    routes = step_routes(steps)
     data = _ccparse(text)
     metadata = getattr(data, "metadata", {}) or {}
 
@@ -207,50 +163,11 @@ def parse_gaussian_output(text: str) -> GaussianOutput:
     scf_hartree = [_to_hartree(e) for e in scf_ev]
 
     route_lc = [r.lower() for r in routes]
-    n_fragments = 0
-    for route in route_lc:
-        match = _CP_KEYWORD.search(route)
-        if match:
-            n_fragments = int(match.group(1))
+    n_fragments = counterpoise_fragment_count(route_lc)
     counterpoise_energy, bsse = _counterpoise_values(text)
-    if n_fragments:
-        # Per geometry a counterpoise job prints 2N+1 SCF energies: the complex first, then each fragment
-        # in the complex's basis, then each fragment in its own basis. The complex's is 2N+1 from the end.
-        per_geometry = 2 * n_fragments + 1
-        if len(scf_hartree) < per_geometry:
-            raise ParseError(
-                f"counterpoise job with {n_fragments} fragments prints {len(scf_hartree)} SCF energies, "
-                f"expected at least {per_geometry}"
-            )
-        energy = scf_hartree[-per_geometry]
-    else:
-        energy = scf_hartree[-1]
-
-    opt_converged: bool | None = None
-    n_opt_steps = 0
-    opt_history: list[dict[str, float]] = []
-    opt_step = next((k for k, r in enumerate(route_lc) if _OPT_KEYWORD.search(r)), None)
-    if opt_step is not None:
-        opt_data = data if len(steps) == 1 else _ccparse(steps[opt_step])
-        opt_converged = bool(getattr(opt_data, "optdone", False))
-        # cclib appends one optstatus entry per optimization step (one per gradient evaluation).
-        status = getattr(opt_data, "optstatus", None)
-        n_opt_steps = len(status) if status is not None else len(getattr(opt_data, "atomcoords", []))
-        step_energies = getattr(opt_data, "scfenergies", [])
-        step_grads = getattr(opt_data, "grads", [])
-        if not n_fragments and len(step_energies) == n_opt_steps:
-            for k, e in enumerate(step_energies):
-                entry = {"energy_hartree": _to_hartree(e)}
-                if len(step_grads) == n_opt_steps:
-                    rms, big = gradient_norms(step_grads[k])
-                    entry["gradient_rms_hartree_per_bohr"] = rms
-                    entry["gradient_max_hartree_per_bohr"] = big
-                opt_history.append(entry)
-
-    charge, multiplicity = int(getattr(data, "charge", 0)), int(getattr(data, "mult", 1))
-    supermolecule = _SUPERMOLECULE.search(text)
-    if supermolecule:
-        charge, multiplicity = int(supermolecule.group(1)), int(supermolecule.group(2))
+    energy = _full_system_energy(scf_hartree, n_fragments)
+    opt_converged, n_opt_steps, opt_history = _optimization(data, steps, route_lc, n_fragments)
+    charge, multiplicity = _charge_multiplicity(data, text)
 
     grads = getattr(data, "grads", None)
     grms, gmax = gradient_norms(grads[-1]) if grads is not None and len(grads) else (None, None)
@@ -271,17 +188,7 @@ def parse_gaussian_output(text: str) -> GaussianOutput:
         opt_converged=opt_converged,
         n_opt_steps=n_opt_steps,
         n_scf_cycles_last=len(scfvalues[-1]) if scfvalues is not None and len(scfvalues) else 0,
-        frequencies_cm1=[float(f) for f in getattr(data, "vibfreqs", [])],
-        zpe_hartree=_optional(data, "zpve"),
-        thermal_correction_energy_hartree=_last_float(_THERMAL_ENERGY, text),
-        thermal_correction_enthalpy_hartree=_last_float(_THERMAL_ENTHALPY, text),
-        thermal_correction_gibbs_hartree=_last_float(_THERMAL_GIBBS, text),
-        electronic_plus_zpe_hartree=_last_float(_SUM_ZPE, text),
-        electronic_plus_thermal_energy_hartree=_last_float(_SUM_THERMAL, text),
-        enthalpy_hartree=_optional(data, "enthalpy"),
-        gibbs_free_energy_hartree=_optional(data, "freeenergy"),
-        temperature_k=_optional(data, "temperature"),
-        pressure_atm=_optional(data, "pressure"),
+        **_thermochemistry(data, text),
         counterpoise_energy_hartree=counterpoise_energy,
         bsse_hartree=bsse,
         gradient_rms_hartree_per_bohr=grms,
@@ -289,6 +196,77 @@ def parse_gaussian_output(text: str) -> GaussianOutput:
         opt_history=opt_history,
         n_processors=int(metadata["num_cpu"]) if metadata.get("num_cpu") else None,
     )
+
+
+def _full_system_energy(scf_hartree: Sequence[float], n_fragments: int) -> float:
+    """The last SCF energy of the full system, not of a counterpoise fragment."""
+    if not n_fragments:
+        return scf_hartree[-1]
+    # Per geometry a counterpoise job prints 2N+1 SCF energies: the complex first, then each fragment
+    # in the complex's basis, then each fragment in its own basis. The complex's is 2N+1 from the end.
+    per_geometry = 2 * n_fragments + 1
+    if len(scf_hartree) < per_geometry:
+        raise ParseError(
+            f"counterpoise job with {n_fragments} fragments prints {len(scf_hartree)} SCF energies, "
+            f"expected at least {per_geometry}"
+        )
+    return scf_hartree[-per_geometry]
+
+
+def _optimization(
+    data: Any, steps: Sequence[str], route_lc: Sequence[str], n_fragments: int
+) -> tuple[bool | None, int, list[dict[str, float]]]:
+    """Convergence (None: no ``Opt`` in any route), step count and per-step history (energy and
+    gradient norms; empty for a counterpoise optimization, whose SCF energies mix fragments) of the
+    step whose route requests ``Opt``."""
+    opt_step = optimization_step(route_lc)
+    if opt_step is None:
+        return None, 0, []
+    opt_data = data if len(steps) == 1 else _ccparse(steps[opt_step])
+    opt_converged = bool(getattr(opt_data, "optdone", False))
+    # cclib appends one optstatus entry per optimization step (one per gradient evaluation).
+    status = getattr(opt_data, "optstatus", None)
+    n_opt_steps = len(status) if status is not None else len(getattr(opt_data, "atomcoords", []))
+    step_energies = getattr(opt_data, "scfenergies", [])
+    step_grads = getattr(opt_data, "grads", [])
+    opt_history: list[dict[str, float]] = []
+    if not n_fragments and len(step_energies) == n_opt_steps:
+        for k, e in enumerate(step_energies):
+            entry = {"energy_hartree": _to_hartree(e)}
+            if len(step_grads) == n_opt_steps:
+                rms, big = gradient_norms(step_grads[k])
+                entry["gradient_rms_hartree_per_bohr"] = rms
+                entry["gradient_max_hartree_per_bohr"] = big
+            opt_history.append(entry)
+    return opt_converged, n_opt_steps, opt_history
+
+
+def _charge_multiplicity(data: Any, text: str) -> tuple[int, int]:
+    """Total charge and multiplicity: the supermolecule's of a fragment job (cclib may keep a
+    fragment's), else cclib's."""
+    charge, multiplicity = int(getattr(data, "charge", 0)), int(getattr(data, "mult", 1))
+    supermolecule = _SUPERMOLECULE.search(text)
+    if supermolecule:
+        charge, multiplicity = int(supermolecule.group(1)), int(supermolecule.group(2))
+    return charge, multiplicity
+
+
+def _thermochemistry(data: Any, text: str) -> dict[str, Any]:
+    """The frequency job's values (GaussianOutput fields): frequencies, ZPE, the thermal corrections and
+    sums Gaussian prints, H and G, at the printed temperature and pressure; None where not printed."""
+    return {
+        "frequencies_cm1": [float(f) for f in getattr(data, "vibfreqs", [])],
+        "zpe_hartree": _optional(data, "zpve"),
+        "thermal_correction_energy_hartree": _last_float(_THERMAL_ENERGY, text),
+        "thermal_correction_enthalpy_hartree": _last_float(_THERMAL_ENTHALPY, text),
+        "thermal_correction_gibbs_hartree": _last_float(_THERMAL_GIBBS, text),
+        "electronic_plus_zpe_hartree": _last_float(_SUM_ZPE, text),
+        "electronic_plus_thermal_energy_hartree": _last_float(_SUM_THERMAL, text),
+        "enthalpy_hartree": _optional(data, "enthalpy"),
+        "gibbs_free_energy_hartree": _optional(data, "freeenergy"),
+        "temperature_k": _optional(data, "temperature"),
+        "pressure_atm": _optional(data, "pressure"),
+    }
 
 
 def to_calc_result(

@@ -1,0 +1,97 @@
+"""``build_plan``: a config mapping (and the ligand sheet it names) validated into a ``Plan``, as a
+sequence of named steps in a fixed order (schema, ligands, ion, names, clusters, series, exchanges,
+chemistry, levels, thermo settings, cost), so that a config with several mistakes always reports the
+same first one; and ``load_plan`` for a config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from compchem.chem import check_charge_multiplicity
+from compchem.config.cost import cost_warnings
+from compchem.config.definitions import ClusterDef, ExchangeDef, LigandDef
+from compchem.config.files import load_config_file
+from compchem.config.levels import build_levels, check_frequencies_level, check_run_levels, check_solvent
+from compchem.config.plan import Plan
+from compchem.config.schema import validate_config
+from compchem.config.species import (
+    add_series,
+    build_clusters,
+    build_exchanges,
+    check_chemistry,
+    check_shells_and_names,
+    collect_ligand_defs,
+    index_ligands,
+)
+
+
+def build_plan(
+    config: dict[str, Any], base_dirs: list[str | Path] | None = None, check_basis: bool = True
+) -> Plan:
+    """Validate ``config`` (and the ligand sheet it names) into a Plan.
+
+    Parameters
+    ----------
+    config
+        The raw config mapping (from YAML / Snakemake).
+    base_dirs
+        Directories to resolve a relative ligand-sheet path against, in order.
+    check_basis
+        Also check that each run level's basis covers every element (imports PySCF).
+    """
+    cfg = validate_config(config)
+    bases = [Path(b) for b in (base_dirs or [Path.cwd()])]
+    ligands, clusters, exchanges, series, elements = _species(cfg, bases)
+    levels = build_levels(cfg)
+    check_run_levels(cfg, levels, elements, check_basis)
+    check_frequencies_level(cfg, levels, elements, check_basis)
+    check_solvent(cfg, levels)
+    ion = cfg["ion"]
+    plan = Plan(
+        ion["symbol"],
+        ion["charge"],
+        ion["multiplicity"],
+        ligands,
+        clusters,
+        levels,
+        list(cfg["run_levels"]),
+        cfg["build"],
+        cfg["results_dir"],
+        cfg,
+        exchanges,
+        series,
+    )
+    if check_basis:
+        plan.warnings.extend(cost_warnings(plan))
+    return plan
+
+
+def _species(
+    cfg: dict[str, Any], bases: list[Path]
+) -> tuple[
+    dict[str, LigandDef],
+    dict[str, ClusterDef],
+    dict[str, ExchangeDef],
+    dict[str, list[tuple[int, str]]],
+    set[str],
+]:
+    """Ligands, clusters (series included), exchanges, series and the elements of the plan."""
+    defs = collect_ligand_defs(cfg, bases)
+    ion = cfg["ion"]
+    ion_name = f"{ion['symbol']}_ion"
+    check_charge_multiplicity([ion["symbol"]], ion["charge"], ion["multiplicity"], "ion")
+    ligands = index_ligands(defs)
+    clusters = build_clusters(cfg, ligands, ion_name)
+    check_shells_and_names(ion["symbol"], ligands, clusters)
+    series = add_series(cfg, ligands, clusters)
+    exchanges = build_exchanges(cfg, ion_name, ligands, clusters)
+    elements = check_chemistry(ion["symbol"], ligands, clusters, exchanges)
+    return ligands, clusters, exchanges, series, elements
+
+
+def load_plan(config_path: str | Path, base_dirs: list[str | Path] | None = None) -> Plan:
+    """Read a YAML config file and validate it into a Plan."""
+    config_path = Path(config_path)
+    config = load_config_file(config_path)
+    return build_plan(config, base_dirs or [config_path.parent, Path.cwd()])

@@ -1,0 +1,83 @@
+"""The levels of theory of a plan: each config level parsed (``LevelOfTheory.from_dict``), the run
+levels defined, and every level the run will compute at (run levels with their preopt and geometry
+stages, the frequencies level) checked against the plan's elements for basis coverage and a known
+functional (PySCF, imported only when asked); ``thermo`` settings that need a particular kind of level
+(frequencies at a PySCF or xTB level, implicit solvent on gas-phase PySCF run levels) are checked
+here too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compchem.chem import check_safe_name
+from compchem.errors import InputError
+from compchem.models import XTB_METHODS, LevelOfTheory, cavity_radii
+
+
+def build_levels(cfg: dict[str, Any]) -> dict[str, LevelOfTheory]:
+    """Every config level by name (safe names; keys checked by ``LevelOfTheory.from_dict``)."""
+    levels = {}
+    for lname, ldata in cfg["levels"].items():
+        check_safe_name(lname, "level name")
+        levels[lname] = LevelOfTheory.from_dict(lname, ldata, cfg["levels"])
+    return levels
+
+
+def check_run_levels(
+    cfg: dict[str, Any], levels: dict[str, LevelOfTheory], elements: set[str], check_basis: bool
+) -> None:
+    """Run levels are defined levels; with ``check_basis``, the single-point level and each
+    optimization stage of a PySCF run level cover ``elements`` with a known functional."""
+    for lname in cfg["run_levels"]:
+        if lname not in levels:
+            raise InputError(f"run_levels names unknown level '{lname}'; defined: {sorted(levels)}")
+        if check_basis and levels[lname].backend == "pyscf":
+            from compchem.backends.pyscf_backend import check_level
+
+            check_level(levels[lname].single_point_level(), elements, f"run level '{lname}'")
+            for stage, what in ((levels[lname].preopt, "preopt"), (levels[lname].geometry, "geometry")):
+                if stage is not None:
+                    check_level(stage, elements, f"{what} level of '{lname}'")
+                    if stage.preopt is not None:
+                        check_level(stage.preopt, elements, f"preopt level of '{stage.name}'")
+
+
+def check_frequencies_level(
+    cfg: dict[str, Any], levels: dict[str, LevelOfTheory], elements: set[str], check_basis: bool
+) -> None:
+    """``thermo.frequencies_level``: an xTB method or a defined PySCF level (with ``check_basis``,
+    covering ``elements``); ``frequencies_geometry: run_level`` needs one."""
+    freq_level = cfg["thermo"].get("frequencies_level")
+    if freq_level is None and cfg["thermo"].get("frequencies_geometry") == "run_level":
+        raise InputError(
+            "thermo.frequencies_geometry 'run_level' needs a thermo.frequencies_level: without one the "
+            "frequencies are at the run level, at its own minimum"
+        )
+    if freq_level is not None and freq_level not in XTB_METHODS:
+        if freq_level not in levels:
+            raise InputError(
+                f"thermo.frequencies_level names unknown level '{freq_level}'; defined: {sorted(levels)}, "
+                f"or one of {list(XTB_METHODS)}"
+            )
+        if levels[freq_level].backend != "pyscf":
+            raise InputError(
+                f"thermo.frequencies_level '{freq_level}': frequencies need a PySCF level "
+                f"(backend is {levels[freq_level].backend})"
+            )
+        if check_basis:
+            from compchem.backends.pyscf_backend import check_level
+
+            check_level(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")
+
+
+def check_solvent(cfg: dict[str, Any], levels: dict[str, LevelOfTheory]) -> None:
+    """``thermo.solvent``: valid cavity radii, and gas-phase PySCF run levels for its single points."""
+    if cfg["thermo"].get("solvent"):
+        cavity_radii("thermo.solvent.radii_angstrom", cfg["thermo"]["solvent"].get("radii_angstrom"))
+        for lname in cfg["run_levels"]:
+            if levels[lname].backend != "pyscf" or levels[lname].solvent_model:
+                raise InputError(
+                    f"thermo.solvent: run level '{lname}' must be a gas-phase PySCF level for implicit-"
+                    f"solvent single points (backend {levels[lname].backend}, solvent "
+                    f"{levels[lname].solvent_model})"
+                )

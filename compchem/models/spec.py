@@ -1,0 +1,96 @@
+"""What to compute and on what machine: ``CalcSpec`` (a structure, its charge and multiplicity, a
+level and a task) with the content hash that keys the cache and the tighter-level hashes whose results
+it may reuse, and ``Resources`` (threads, memory, scratch), kept apart so that a spec never holds
+machine settings and moving a job to another machine never changes a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+
+from compchem import CALC_CODE_VERSION
+from compchem.errors import InputError
+from compchem.models.level import LevelOfTheory
+
+TASKS = ("energy", "gradient", "optimize")
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Machine settings of one job (from Snakemake ``threads``/``resources``), never science."""
+
+    threads: int = 1
+    memory_mb: int = 4000
+    scratch_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class CalcSpec:
+    """What to compute: a structure, its charge and multiplicity, a level and a task.
+
+    ``label`` names the species for logs and records; it is not part of the content hash, so renaming
+    a species reuses its results. ``ghost_atoms`` lists indices carried as basis functions only.
+    """
+
+    symbols: tuple[str, ...]
+    coordinates_angstrom: tuple[tuple[float, float, float], ...]
+    charge: int
+    multiplicity: int
+    level: LevelOfTheory
+    task: str = "optimize"
+    ghost_atoms: tuple[int, ...] = ()
+    label: str = ""
+    fragments: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), compare=False)
+    #: Content hash of a finished optimization (stage 1 of a staged one, or the geometry level of a
+    #: composite one) whose final approximate Hessian, kept in the cache, may start this optimization
+    #: (``opt_initial_hessian: preopt``) and whose last SCF orbitals may start this calculation's first
+    #: SCF. Changes only the path to the result, so it is not part of the content hash.
+    hessian_from: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise InputError(f"{self.label or 'spec'}: unknown task '{self.task}', known: {TASKS}")
+        if len(self.symbols) != len(self.coordinates_angstrom):
+            raise InputError(
+                f"{self.label or 'spec'}: {len(self.symbols)} symbols but "
+                f"{len(self.coordinates_angstrom)} coordinate rows"
+            )
+
+    def content_hash(self) -> str:
+        """SHA-256 of everything that determines the result (geometry rounded to 1e-6 Å).
+
+        ``opt_convergence_rule`` and ``opt_grid_level`` count for optimizations only: a single point
+        or Hessian at a given geometry does not depend on how that geometry was converged."""
+        level = self.level.science_dict()
+        if self.task != "optimize":
+            level.pop("opt_convergence_rule", None)
+            level.pop("opt_grid_level", None)
+        payload = {
+            "symbols": list(self.symbols),
+            "coordinates_angstrom": [[round(x, 6) + 0.0 for x in row] for row in self.coordinates_angstrom],
+            "charge": self.charge,
+            "multiplicity": self.multiplicity,
+            "level": level,
+            "task": self.task,
+            "ghost_atoms": list(self.ghost_atoms),
+            "code_version": CALC_CODE_VERSION,
+        }
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def reusable_keys(self) -> tuple[str, ...]:
+        """Content hashes whose finished results (or checkpoints) answer this spec, own hash first.
+
+        An optimization converged under tighter criteria answers one under looser criteria: under all
+        five criteria instead of a looser ``opt_convergence_rule``, or with geomeTRIC's default energy
+        threshold instead of a looser ``opt_convergence_energy_hartree``. So loosening a level keeps
+        every result and checkpoint computed before. A single point or Hessian does not depend on the
+        optimizer's settings at all; its hash still holds the energy threshold (older records), so the
+        same variants find it."""
+        keys = [self.content_hash()]
+        for level in self.level.tighter_variants():
+            key = replace(self, level=level).content_hash()
+            if key not in keys:
+                keys.append(key)
+        return tuple(keys)
