@@ -162,7 +162,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from compchem.backends.base import run_cached
     from compchem.errors import InputError
     from compchem.io.xyz import format_xyz, parse_xyz
-    from compchem.models import CalcSpec, Resources
+    from compchem.models import CalcSpec, Resources, coordinate_rows
     from compchem.records import Cache, write_record
 
     plan = _plan(args)
@@ -176,7 +176,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     label = args.label or Path(args.xyz).stem
     spec = CalcSpec(
         tuple(symbols),
-        tuple(map(tuple, coords)),
+        coordinate_rows(coords),
         args.charge,
         args.multiplicity,
         level,

@@ -36,7 +36,7 @@ def summarize_poses(
         )
     best = min(pool, key=lambda k: records[k].energy_hartree)
     e_best = records[best].energy_hartree
-    poses = []
+    poses: list[dict[str, Any]] = []
     for k in ranks:
         rec, b = records[k], builds.get(k, {})
         contacts = ion_contacts(rec.symbols, np.asarray(rec.coordinates_angstrom), rec.fragments)

@@ -21,7 +21,7 @@ from compchem.models.level_keys import (
     xtb_level,
 )
 from compchem.models.result import CalcResult
-from compchem.models.spec import TASKS, CalcSpec, Resources
+from compchem.models.spec import TASKS, CalcSpec, CoordinateRows, Resources, coordinate_rows
 
 __all__ = [
     "LEVEL_DEFAULTS",
@@ -32,9 +32,11 @@ __all__ = [
     "XTB_METHODS",
     "CalcResult",
     "CalcSpec",
+    "CoordinateRows",
     "LevelOfTheory",
     "Resources",
     "cavity_radii",
+    "coordinate_rows",
     "merge_level",
     "xtb_level",
 ]

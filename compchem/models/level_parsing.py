@@ -189,9 +189,8 @@ def _composite_energy(
     if energy_name is None or record_form:
         return cls.from_dict(name, data, levels, depth + 1)
     if levels is None or energy_name not in levels:
-        raise InputError(
-            f"{where}: energy_level '{energy_name}' is not a defined level; defined: {sorted(levels)}"
-        )
+        known = sorted(levels) if levels else []
+        raise InputError(f"{where}: energy_level '{energy_name}' is not a defined level; defined: {known}")
     source = dict(levels[energy_name])
     if source.get("geometry_level") is not None:
         raise InputError(f"{where}: energy_level '{energy_name}' is itself a composite level")

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from compchem.models.level import LevelOfTheory
-from compchem.models.spec import CalcSpec
+from compchem.models.spec import CalcSpec, coordinate_rows
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class CalcResult:
         fragments) at ``level``, task ``task``."""
         return CalcSpec(
             tuple(self.symbols),
-            tuple(map(tuple, self.coordinates_angstrom)),
+            coordinate_rows(self.coordinates_angstrom),
             self.charge,
             self.multiplicity,
             level,

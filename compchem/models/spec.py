@@ -7,13 +7,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from compchem import CALC_CODE_VERSION
 from compchem.errors import InputError
 from compchem.models.level import LevelOfTheory
 
 TASKS = ("energy", "gradient", "optimize")
+
+#: Cartesian rows of a ``CalcSpec``: one (x, y, z) per atom, Å.
+CoordinateRows = tuple[tuple[float, float, float], ...]
+
+
+def coordinate_rows(rows: Iterable[Iterable[float]]) -> CoordinateRows:
+    """``rows`` (a list of lists, an (N, 3) array) as the hashable tuples of ``CalcSpec``.
+
+    The values are kept as given (``tuple(map(tuple, rows))``), so a spec built through here hashes
+    exactly as one built by hand; the type checker cannot see that each row has three entries, hence
+    the cast."""
+    return cast(CoordinateRows, tuple(map(tuple, rows)))
 
 
 @dataclass(frozen=True)
@@ -34,7 +48,7 @@ class CalcSpec:
     """
 
     symbols: tuple[str, ...]
-    coordinates_angstrom: tuple[tuple[float, float, float], ...]
+    coordinates_angstrom: CoordinateRows
     charge: int
     multiplicity: int
     level: LevelOfTheory

@@ -4,6 +4,7 @@ atoms highlighted."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from compchem.models import CalcResult  # noqa: E402
 from compchem.report.summary import summary_html  # noqa: E402, F401
 
 
-def plot_binding(rows: list[dict[str, Any]], level_label: str, paths: list[str | Path]) -> None:
+def plot_binding(rows: list[dict[str, Any]], level_label: str, paths: Sequence[str | Path]) -> None:
     """Grouped bars: E_bind (eV) per cluster from this workflow and, where given, the paper's."""
     names = [r["cluster"] for r in rows]
     ours = [r["E_bind_eV"] for r in rows]
@@ -148,8 +149,10 @@ def render_cluster(record: CalcResult, path: str | Path, title: str = "") -> Non
             ls="--",
             zorder=zorder(z) - 0.05,
         )
+        label_x, label_y = _label_position(xyz[0, :2], xyz[j, :2], placed)
         ax.text(
-            *_label_position(xyz[0, :2], xyz[j, :2], placed),
+            label_x,
+            label_y,
             f"{c['distance_angstrom']:.2f}",
             fontsize=7,
             color="#5b2c6f",
@@ -162,7 +165,7 @@ def render_cluster(record: CalcResult, path: str | Path, title: str = "") -> Non
         color = (0.49, 0.24, 0.6) if i == 0 else jmol_colors[atomic_numbers[symbols[i]]]
         ax.add_patch(
             plt.Circle(
-                xyz[i, :2],
+                (xyz[i, 0], xyz[i, 1]),
                 drawn[i],
                 facecolor=color,
                 edgecolor="black" if i in donors else "0.3",

@@ -9,6 +9,7 @@ one 3N-6) is an input error instead of a silently wrong entropy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,9 @@ SYMMETRY_TOLERANCE_ANGSTROM: float = 0.3
 # which a geometry said to be linear (3N-5 frequencies) is rejected as bent.
 _LINEAR_INERTIA_AMU_A2: float = 1.0e-3
 _BENT_INERTIA_AMU_A2: float = 1.0e-1
+
+#: How the molecule rotates, in the words ASE's ``IdealGasThermo`` takes.
+RotorGeometry = Literal["monatomic", "linear", "nonlinear"]
 
 
 def point_group(
@@ -109,7 +113,7 @@ def common_isotope_masses(symbols: Sequence[str]) -> list[float]:
     return masses
 
 
-def rotor_geometry(n_atoms: int, n_frequencies: int, moments_amu_a2: np.ndarray) -> str:
+def rotor_geometry(n_atoms: int, n_frequencies: int, moments_amu_a2: np.ndarray) -> RotorGeometry:
     """'monatomic', 'linear' or 'nonlinear', from the number of frequencies, checked against the geometry."""
     if n_atoms == 1:
         if n_frequencies:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from compchem import units
 from compchem.errors import BackendUnavailableError
+from compchem.thermochem.rotor import RotorGeometry
 
 #: Average moment of inertia B_av of the free-rotor entropy in the quasi-RRHO model, kg m²
 #: (Grimme, Chem. Eur. J. 2012, 18, 9955, below eq. 5).
@@ -38,7 +39,7 @@ class RRHOTerms:
 
 def rrho_terms(
     vib_energies_ev: list[float],
-    geometry: str,
+    geometry: RotorGeometry,
     atoms: Any,
     sigma: int,
     multiplicity: int,
@@ -122,7 +123,8 @@ def qrrho_entropy_change_ev_per_k(
     change = 0.0
     for energy in vib_energies_ev:
         mode = RRHOMode(energy, mean_inertia=mean_inertia_amu_a2, tau=cutoff_cm1)
-        change += float(mode.get_entropy(temperature_k, contributions=False))
+        # ASE types the return as float-or-(float, dict); contributions=False gives the float
+        change += float(cast(float, mode.get_entropy(temperature_k, contributions=False)))
         change -= float(mode.get_vib_entropy_contribution(temperature_k))
     return change
 
