@@ -18,6 +18,7 @@ from scipy.optimize import least_squares
 
 from compchem.backends.xtb import preoptimize
 from compchem.build.ligands import Conformer, donor_atoms, embed_conformers, symbols_of
+from compchem.build.ring_contacts import pi_rings, ring_label
 
 log = logging.getLogger(__name__)
 
@@ -166,16 +167,23 @@ def ion_contacts(
     cutoff_angstrom: float = CONTACT_CUTOFF_ANGSTROM,
 ) -> list[dict[str, Any]]:
     """Donor atoms (O, N, F, S, Cl) within ``cutoff_angstrom`` of the ion, nearest first, each with
-    its fragment, element and 1-based atom number inside that fragment."""
+    its fragment, element and 1-based atom number inside that fragment.
+
+    An ion over the face of a planar sp2 ring (cation–π, :mod:`compchem.build.ring_contacts`) gets
+    one contact for the whole ring instead of its member atoms: element ``"ring"``, atom
+    ``"(C1,C2,N3,C4,C5)"`` (so ``fragment:element atom`` reads ``Im:ring(C1,C2,N3,C4,C5)``),
+    ``index`` the nearest ring atom, the ion–centroid distance and ``ring_indices``."""
     dists = np.linalg.norm(np.asarray(coords) - np.asarray(coords)[ion_index], axis=1)
     owner = {}
     for frag in fragments:
         for local, idx in enumerate(frag["atom_indices"]):
             owner[idx] = (frag["name"], local + 1)
+    rings = pi_rings(symbols, coords, ion_index, cutoff_angstrom)
+    in_ring = {i for ring, _ in rings for i in ring}
     contacts = []
     for idx in np.argsort(dists):
         idx = int(idx)
-        if idx == ion_index or symbols[idx] not in ("O", "N", "F", "S", "Cl"):
+        if idx == ion_index or idx in in_ring or symbols[idx] not in ("O", "N", "F", "S", "Cl"):
             continue
         if dists[idx] > cutoff_angstrom:
             break
@@ -189,7 +197,32 @@ def ion_contacts(
                 "distance_angstrom": round(float(dists[idx]), 4),
             }
         )
+    if rings:
+        contacts = _with_ring_contacts(contacts, rings, symbols, dists, owner)
     return contacts
+
+
+def _with_ring_contacts(
+    contacts: list[dict[str, Any]],
+    rings: list[tuple[list[int], float]],
+    symbols: list[str],
+    dists: np.ndarray,
+    owner: dict[int, tuple[str, int]],
+) -> list[dict[str, Any]]:
+    """``contacts`` plus one contact per π-bound ring, all nearest first."""
+    for ring, distance in rings:
+        nearest = min(ring, key=lambda i: dists[i])
+        contacts.append(
+            {
+                "fragment": owner.get(nearest, ("?", nearest + 1))[0],
+                "element": "ring",
+                "atom": ring_label(symbols, [owner.get(i, ("?", i + 1))[1] for i in ring], ring),
+                "index": nearest,
+                "distance_angstrom": round(distance, 4),
+                "ring_indices": list(ring),
+            }
+        )
+    return sorted(contacts, key=lambda c: c["distance_angstrom"])
 
 
 def build_cluster(
@@ -206,6 +239,7 @@ def build_cluster(
     label: str = "cluster",
     n_poses: int = 3,
     pose: int = 0,
+    pi_sites: bool = False,
 ) -> dict[str, Any]:
     """The ``pose``-th lowest distinct pose of ``ion`` + ``ligands`` from the coordination-aware
     search (``compchem.build.poses.search_poses``: single and chelating placements, wrapped chain
@@ -213,12 +247,14 @@ def build_cluster(
 
     Returns a mapping with ``symbols``, ``coordinates_angstrom``, ``fragments``, ``charge``,
     ``multiplicity``, ``contacts``, ``candidates`` (the ``n_poses`` lowest distinct poses) and
-    ``pose_search`` (counts, timings, motifs, spread).
+    ``pose_search`` (counts, timings, motifs, spread). A ligand without lone-pair donors is bound
+    by its aromatic rings (cation–π, C–H edge); ``pi_sites`` adds those poses to every aromatic
+    ligand (off by default).
 
     Raises
     ------
     StructureError
-        A ligand without donor atoms, or no clash-free arrangement.
+        A ligand without donor atoms or aromatic ring, or no clash-free arrangement.
     """
     from compchem.build.poses import as_build_result, search_poses  # local: poses imports this module
 
@@ -234,6 +270,7 @@ def build_cluster(
         k=n_poses,
         preopt_method=preopt_method,
         label=label,
+        pi_sites=pi_sites,
     )
     return as_build_result(search, pose)
 

@@ -84,8 +84,9 @@ class Conformer:
 
 
 def embed_conformers(mol: Chem.Mol, n_conformers: int, seed: int, label: str) -> list[Conformer]:
-    """Seeded ETKDGv3 conformers, relaxed with MMFF94 (UFF where MMFF lacks parameters), sorted by
-    force-field energy and pruned at 0.3 Å heavy-atom RMSD. Same seed, same conformers."""
+    """Seeded ETKDGv3 conformers, relaxed with MMFF94 (UFF where MMFF lacks parameters, as embedded
+    where UFF lacks them too: energy 0), sorted by force-field energy and pruned at 0.3 Å heavy-atom
+    RMSD. Same seed, same conformers."""
     mol = Chem.Mol(mol)
     params = AllChem.ETKDGv3()
     params.randomSeed = int(seed)
@@ -99,9 +100,14 @@ def embed_conformers(mol: Chem.Mol, n_conformers: int, seed: int, label: str) ->
         raise StructureError(f"ligand '{label}': RDKit could not embed a 3D structure")
     if mol.GetNumAtoms() > 1 and AllChem.MMFFHasAllMoleculeParams(mol):
         results = AllChem.MMFFOptimizeMoleculeConfs(mol, maxIters=2000, numThreads=1)
-    elif mol.GetNumAtoms() > 1:
+    elif mol.GetNumAtoms() > 1 and AllChem.UFFHasAllMoleculeParams(mol):
         log.info("ligand '%s': MMFF94 lacks parameters, relaxing conformers with UFF", label)
         results = AllChem.UFFOptimizeMoleculeConfs(mol, maxIters=2000, numThreads=1)
+    elif mol.GetNumAtoms() > 1:
+        # UFF without a type for an atom (Zn²⁺ of the linker models) drops that atom's bonds and
+        # tears the metal off its ligands; the distance-geometry structure is the better start
+        log.info("ligand '%s': no force field has all parameters, conformers kept as embedded", label)
+        results = [(0, 0.0)] * len(ids)
     else:
         results = [(0, 0.0)] * len(ids)
     conformers = [

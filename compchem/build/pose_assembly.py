@@ -131,6 +131,7 @@ class _ClusterFrame:
             strain_kcal_per_mol=float(sum(p.strain_kcal_per_mol for p in chosen)),
             initial_coordinates_angstrom=coords.copy(),
             coordinates_angstrom=coords,
+            placements=tuple(p.kind for p in chosen),
         )
 
 
@@ -218,6 +219,7 @@ def generate_candidates(
     multiplicity: int = 1,
     n_assemblies: int = 60,
     label: str = "cluster",
+    pi_sites: bool = False,
 ) -> CandidateList:
     """Clash-free candidates of ``ion`` + ``ligands`` (same seed, same candidates).
 
@@ -225,11 +227,14 @@ def generate_candidates(
     candidate. Several ligands: ``n_assemblies`` combinations of poses (motif per ligand drawn at
     random, least strained pose of a motif first), each placed along a randomly rotated direction
     set and spun up to 24 times until clash-free. ``result.n_generated`` counts the assemblies tried.
+    A ligand without a lone-pair donor is placed by its aromatic rings (cation–π, C–H edge);
+    ``pi_sites`` adds those ring poses to every aromatic ligand.
 
     Raises
     ------
     StructureError
-        A ligand without a donor atom, or no clash-free arrangement (the message names ``label``).
+        A ligand without a donor atom or aromatic ring, or no clash-free arrangement (the message
+        names ``label``).
     InputError
         No ligands, or ``max_denticity`` < 1.
     """
@@ -250,6 +255,7 @@ def generate_candidates(
             n_random=n_random,
             label=label,
             notes=notes,
+            pi_sites=pi_sites,
         )
         for li, lig in enumerate(ligands)
     ]

@@ -3,7 +3,8 @@
 Three sources, all seeded: sites on free RDKit conformers (single donors and the pairs/triples a
 conformer can already chelate, :func:`compchem.build.cluster.enumerate_sites`); *wrapped*
 conformers, embedded by distance geometry with the ion present so that 2…``max_denticity`` donors
-reach it at once (:func:`wrapped_poses`); and random placements off a donor's lone pair.
+reach it at once (:func:`wrapped_poses`); and random placements off a donor's lone pair. A ligand
+without a lone-pair donor is searched on its aromatic rings instead (:mod:`compchem.build.pose_pi`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from compchem.build.pose_model import (
     WRAP_ION_DONOR_ANGSTROM,
     LigandPose,
 )
+from compchem.build.pose_pi import PLACEMENT_KINDS, aromatic_rings, ring_poses
 from compchem.errors import StructureError
 
 # The search logs under one name (log lines and filters predate the split into pose_* modules).
@@ -274,17 +276,23 @@ def ligand_poses(
     n_random: int,
     label: str,
     notes: list[str],
+    pi_sites: bool = False,
 ) -> _LigandSearch:
-    """Every pose of one ligand (free-conformer sites, wrapped conformers, random placements)."""
+    """Every pose of one ligand (free-conformer sites, wrapped conformers, random placements).
+
+    A ligand without a lone-pair donor gets the cation–π and C–H edge poses of its aromatic rings
+    instead (:mod:`compchem.build.pose_pi`); ``pi_sites`` adds them to every aromatic ligand."""
     mol = mol_from_smiles(ligand.smiles, ligand.charge, ligand.name)
     donors = donor_atoms(mol)
-    if not donors:
+    if not donors and not aromatic_rings(mol):
         raise StructureError(
             f"cluster '{label}': ligand '{ligand.name}' has no donor atom "
             "(O, N or F with a lone pair) to bind the ion"
         )
-    denticity = _capped_denticity(ligand, len(donors), max_denticity, label, notes)
     lig_seed = seed + 101 * ligand_index
+    if not donors:
+        return _ring_search(ligand, mol, n_conformers, lig_seed, label)
+    denticity = _capped_denticity(ligand, len(donors), max_denticity, label, notes)
     conformers = embed_conformers(mol, n_conformers, lig_seed, ligand.name)
     sites = _site_poses(mol, conformers, denticity)
     wrapped = _all_wrapped_poses(
@@ -298,7 +306,9 @@ def ligand_poses(
         name=ligand.name,
     )
     randoms = _random_poses(mol, conformers, donors, n_random, lig_seed)
-    poses = sites + wrapped + randoms
+    poses = (
+        sites + wrapped + randoms + (_logged_ring_poses(mol, conformers, ligand, label) if pi_sites else [])
+    )
     if not poses:
         raise StructureError(f"cluster '{label}': no accessible binding site on '{ligand.name}'")
     log.info(
@@ -313,3 +323,28 @@ def ligand_poses(
         len(randoms),
     )
     return _LigandSearch(ligand, mol, symbols_of(mol), donors, poses)
+
+
+def _logged_ring_poses(mol: Chem.Mol, conformers: list, ligand: LigandInput, label: str) -> list[LigandPose]:
+    """The ring poses of :func:`compchem.build.pose_pi.ring_poses`, counted per kind in the log."""
+    poses = ring_poses(mol, conformers)
+    counts = {k: sum(p.kind == k for p in poses) for k in PLACEMENT_KINDS[1:]}
+    log.info(
+        "cluster '%s', ligand '%s': %d aromatic ring(s) -> %s ring poses",
+        label,
+        ligand.name,
+        len(aromatic_rings(mol)),
+        ", ".join(f"{n} {k}" for k, n in counts.items()),
+    )
+    return poses
+
+
+def _ring_search(
+    ligand: LigandInput, mol: Chem.Mol, n_conformers: int, lig_seed: int, label: str
+) -> _LigandSearch:
+    """The search of a ligand without lone-pair donors: only its ring (cation–π, edge) poses."""
+    conformers = embed_conformers(mol, n_conformers, lig_seed, ligand.name)
+    poses = _logged_ring_poses(mol, conformers, ligand, label)
+    if not poses:
+        raise StructureError(f"cluster '{label}': no accessible binding site on '{ligand.name}'")
+    return _LigandSearch(ligand, mol, symbols_of(mol), [], poses)

@@ -44,6 +44,7 @@ class LigandPose:
     conformer: int
     strain_kcal_per_mol: float
     placement_error_angstrom: float = 0.0
+    kind: str = "lone_pair"  # or a ring placement: "pi_face", "pi_bond", "edge" (pose_pi)
 
     def site(self) -> Site:
         """The pose as a :class:`~compchem.build.cluster.Site` (for ``_place``/``_clashes``)."""
@@ -55,7 +56,8 @@ class Candidate:
     """One assembled cluster candidate, what it targeted and what the pre-optimization made of it.
 
     ``targets`` holds ``(ligand index, ligand-local 0-based donor atoms)`` per ligand; ``motif`` the
-    ``(ligand index, ligand-local atom)`` pairs within 2.6 Å of the ion after pre-optimization.
+    ``(ligand index, ligand-local atom)`` pairs within 2.6 Å of the ion after pre-optimization (every
+    atom of a ring the ion sits over). ``placements`` holds each ligand pose's placement kind.
     Atom order: the ion first, then each ligand's atoms (``fragments`` gives the indices).
     """
 
@@ -84,6 +86,7 @@ class Candidate:
     motif: frozenset[tuple[int, int]] = frozenset()
     motif_class: tuple[tuple[int, int], ...] = ()
     n_duplicates: int = 0
+    placements: tuple[str, ...] = ()  # per ligand: the kind of the pose it was built from
 
     def owner(self, index: int) -> tuple[int, int]:
         """(ligand index, ligand-local atom) of a cluster atom index (ligand index -1: the ion)."""
@@ -107,7 +110,10 @@ class Candidate:
             li, local = self.owner(c["index"])
             c["ligand_index"], c["ligand_atom"] = li, local
         self.contacts = contacts
-        self.motif = frozenset((c["ligand_index"], c["ligand_atom"]) for c in contacts)
+        bound = [(c["ligand_index"], c["ligand_atom"]) for c in contacts]
+        for c in contacts:  # a π-bound ring counts with all its atoms (unlike a σ contact to one)
+            bound += [self.owner(i) for i in c.get("ring_indices", ())]
+        self.motif = frozenset(bound)
 
     def rank_key(self) -> tuple[int, float]:
         """Sort key: method class first (xTB, UFF, none), then that method's energy."""

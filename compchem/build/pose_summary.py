@@ -41,17 +41,7 @@ def _candidate_summary(c: Candidate, rank: int, e_min: float) -> dict[str, Any]:
         "preopt_wall_s": round(c.preopt_wall_s, 3),
         "preopt_note": c.preopt_note,
         "coordination_number": len(c.contacts),
-        "donors": [
-            {
-                "ligand": names[x["ligand_index"]],
-                "ligand_index": x["ligand_index"],
-                "element": x["element"],
-                "atom": x["ligand_atom"] + 1,
-                "index": x["index"],
-                "distance_angstrom": x["distance_angstrom"],
-            }
-            for x in c.contacts
-        ],
+        "donors": [_donor_summary(c, x, names) for x in c.contacts],
         "motif": sorted([[li, atom + 1] for li, atom in c.motif]),
         "targets": [
             {"ligand": names[li], "ligand_index": li, "donors": [d + 1 for d in donors]}
@@ -59,7 +49,30 @@ def _candidate_summary(c: Candidate, rank: int, e_min: float) -> dict[str, Any]:
         ],
         "origins": list(c.origins),
         "n_duplicates": c.n_duplicates,
+    } | _placement_summary(c)
+
+
+def _donor_summary(c: Candidate, x: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """One contact of a candidate; a π-bound ring names its atoms (``ring(C1,…)``, ``ring_atoms``)."""
+    out = {
+        "ligand": names[x["ligand_index"]],
+        "ligand_index": x["ligand_index"],
+        "element": x["element"],
+        "atom": x["ligand_atom"] + 1 if "ring_indices" not in x else x["atom"],
+        "index": x["index"],
+        "distance_angstrom": x["distance_angstrom"],
     }
+    if "ring_indices" in x:
+        out["ring_atoms"] = [c.owner(i)[1] + 1 for i in x["ring_indices"]]
+    return out
+
+
+def _placement_summary(c: Candidate) -> dict[str, Any]:
+    """``{"placement": [kind per ligand]}`` when a pose is a ring placement; empty for lone-pair
+    poses, so the summaries (and build records) of lone-pair searches keep their bytes."""
+    if all(kind == "lone_pair" for kind in c.placements):
+        return {}
+    return {"placement": list(c.placements)}
 
 
 def _motif_summaries(motifs: dict[tuple, list[Candidate]], e_min: float, xtb: list[Candidate]) -> list[dict]:
@@ -67,7 +80,7 @@ def _motif_summaries(motifs: dict[tuple, list[Candidate]], e_min: float, xtb: li
     return [
         {
             "motif": [[li, atom + 1] for li, atom in motif],
-            "coordination_number": len(motif),
+            "coordination_number": len(cs[0].contacts),  # a π-bound ring is one contact
             "n_distinct": len(cs),
             "best_index": cs[0].index,
             "best_energy_hartree": cs[0].preopt_energy_hartree,

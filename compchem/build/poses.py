@@ -110,6 +110,7 @@ def search_poses(
     rmsd_threshold_angstrom: float = 0.25,
     threads: int | None = 1,
     label: str = "cluster",
+    pi_sites: bool = False,
 ) -> dict[str, Any]:
     """Generate, pre-optimize and deduplicate candidates; return the ``k`` lowest distinct ones.
 
@@ -123,7 +124,9 @@ def search_poses(
     the ligand, cluster index, distance), ``motif`` ([ligand index, 1-based atom] bound),
     ``targets`` (1-based donor atoms aimed at), ``origins``.
     Donor atom numbers are 1-based inside their ligand, as in the build records. ``threads``:
-    OpenMP threads of tblite (see :func:`openmp_threads`).
+    OpenMP threads of tblite (see :func:`openmp_threads`). A candidate built from a ring placement
+    also has ``placement`` (the kind per ligand: ``lone_pair``, ``pi_face``, ``pi_bond``, ``edge``);
+    ``pi_sites`` adds ring placements to ligands that have lone-pair donors too.
     """
     t0 = time.perf_counter()
     generated = generate_candidates(
@@ -137,6 +140,7 @@ def search_poses(
         multiplicity=multiplicity,
         n_assemblies=n_assemblies,
         label=label,
+        pi_sites=pi_sites,
     )
     t_gen = time.perf_counter() - t0
     chosen = select_for_preoptimization(generated, n_preopt, rmsd_threshold_angstrom)
@@ -154,7 +158,7 @@ def search_poses(
         "fallback": fallback,
         "rmsd_threshold_angstrom": rmsd_threshold_angstrom,
         "contact_cutoff_angstrom": CONTACT_CUTOFF_ANGSTROM,
-    }
+    } | ({"pi_sites": True} if pi_sites else {})  # off: existing searches' settings keep their bytes
     result = search_summary(
         label,
         generated,
