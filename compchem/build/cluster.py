@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 #: Target ion–donor distances (Å) for initial placement, typical of Li⁺ complexes.
 ION_DONOR_DISTANCE_ANGSTROM = {"O": 1.95, "N": 2.00, "F": 1.90}
 #: Ideal directions of n ligands around the ion (unit vectors).
-_DIRECTIONS = {
+_DIRECTIONS: dict[int, list[tuple[float, float, float]]] = {
     1: [(0, 0, 1)],
     2: [(0, 0, 1), (0, 0, -1)],
     3: [(1, 0, 0), (-0.5, 0.8660254, 0), (-0.5, -0.8660254, 0)],

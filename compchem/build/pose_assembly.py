@@ -71,19 +71,19 @@ def clash_violations(candidate: Candidate, *, use_targets: bool = True) -> list[
     out = []
     frags = [f["atom_indices"] for f in candidate.fragments[1:]]
     for (i, a), (j, b) in itertools.combinations(enumerate(frags), 2):
-        d = np.linalg.norm(xyz[a][:, None, :] - xyz[b][None, :, :], axis=-1)
+        dd = np.linalg.norm(xyz[a][:, None, :] - xyz[b][None, :, :], axis=-1)
         heavy = np.array(
             [[candidate.symbols[p] != "H" and candidate.symbols[q] != "H" for q in b] for p in a]
         )
         limit = np.where(heavy, MIN_CONTACT_HEAVY_ANGSTROM, MIN_CONTACT_H_ANGSTROM)
-        if (d < limit).any():
-            out.append(f"ligands {i} and {j}: {d.min():.2f} Å")
+        if (dd < limit).any():
+            out.append(f"ligands {i} and {j}: {dd.min():.2f} Å")
     targeted = set(candidate.targeted_indices()) if use_targets else set()
     dist = np.linalg.norm(xyz - xyz[0], axis=1)
     for idx in range(1, len(xyz)):
-        limit = MIN_ION_DONOR_ANGSTROM if idx in targeted else MIN_ION_NONDONOR_ANGSTROM
-        if dist[idx] < limit:
-            out.append(f"ion–{candidate.symbols[idx]}{idx}: {dist[idx]:.2f} Å < {limit} Å")
+        floor = MIN_ION_DONOR_ANGSTROM if idx in targeted else MIN_ION_NONDONOR_ANGSTROM
+        if dist[idx] < floor:
+            out.append(f"ion–{candidate.symbols[idx]}{idx}: {dist[idx]:.2f} Å < {floor} Å")
     return out
 
 

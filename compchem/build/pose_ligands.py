@@ -139,7 +139,7 @@ def wrapped_poses(
         return []
     use_mmff = AllChem.MMFFHasAllMoleculeParams(m)
     props = AllChem.MMFFGetMoleculeProperties(m) if use_mmff else None
-    poses = []
+    poses: list[LigandPose] = []
     for cid in ids:
         if not _relax_restrained(m, cid, props, use_mmff, windows):
             continue

@@ -8,6 +8,7 @@ these types, so the thresholds that decide what counts as a clash or a collapse 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +131,7 @@ class Candidate:
 class CandidateList(list):
     """A list of clash-free candidates with the number of assemblies tried and build notes."""
 
-    def __init__(self, items: list[Candidate] = (), n_generated: int = 0, notes: list[str] | None = None):
+    def __init__(self, items: Iterable[Candidate] = (), n_generated: int = 0, notes: list[str] | None = None):
         super().__init__(items)
         self.n_generated = n_generated
         self.notes = list(notes or [])

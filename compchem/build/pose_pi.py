@@ -76,7 +76,7 @@ def _edge_sites(
     """In-plane ion positions beyond two adjacent ring C–H (or one C–H with no C–H neighbour)."""
     hs = _ring_hydrogens(mol, ring)
     sites = []
-    paired = set()
+    paired: set[int] = set()
     for k, a in enumerate(ring):
         b = ring[(k + 1) % len(ring)]
         if a in hs and b in hs:

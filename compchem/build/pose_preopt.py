@@ -115,7 +115,7 @@ def openmp_threads(n: int | None) -> Iterator[None]:
     spinning threads slow a small molecule's xTB step by 10–100x, so the search uses one thread.
     """
     lib = _openmp_library() if n else None
-    if lib is None:
+    if lib is None or n is None:
         yield
         return
     previous = int(lib.omp_get_max_threads())

@@ -88,7 +88,7 @@ def pi_rings(
     ion = coords[ion_index]
     dists = np.linalg.norm(coords - ion, axis=1)
     near = [i for i in range(len(symbols)) if i != ion_index and dists[i] <= SEARCH_RADIUS_ANGSTROM]
-    found = []
+    found: list[tuple[list[int], float]] = []
     for ring in _planar_sp2_rings(symbols, coords, near, ion_index):
         xyz = coords[list(ring)]
         centroid = xyz.mean(axis=0)
@@ -102,9 +102,9 @@ def pi_rings(
             found.append((sorted(ring), distance))
     found.sort(key=lambda r: r[1])
     kept: list[tuple[list[int], float]] = []
-    for ring, distance in found:
-        if not any(set(ring) & set(k) for k, _ in kept):
-            kept.append((ring, distance))
+    for atoms, distance in found:
+        if not any(set(atoms) & set(k) for k, _ in kept):
+            kept.append((atoms, distance))
     return kept
 
 

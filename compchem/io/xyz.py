@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from compchem.errors import ParseError
 
 
 def format_xyz(
-    symbols: Sequence[str], coordinates_angstrom: Sequence[Sequence[float]], comment: str = ""
+    symbols: Sequence[str], coordinates_angstrom: Iterable[Iterable[float]], comment: str = ""
 ) -> str:
     """XYZ file text for one structure."""
     lines = [str(len(symbols)), comment.replace("\n", " ")]
