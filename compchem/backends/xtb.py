@@ -13,6 +13,7 @@ import numpy as np
 from ase import Atoms
 from ase.optimize import BFGS
 
+from compchem.backends.vibrations import frequency_fields, harmonic_analysis
 from compchem.errors import BackendUnavailableError
 from compchem.models import CalcResult, CalcSpec, xtb_level
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE
@@ -177,9 +178,7 @@ def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResu
 
 def xtb_frequencies(spec: CalcSpec, method: str) -> dict[str, Any]:
     """Harmonic frequencies from the finite-difference xTB Hessian at ``spec``'s geometry, in the layout
-    of ``pyscf_hessian.harmonic_frequencies`` (the keys ``ensure_minimum`` and ``thermo_job`` read)."""
-    from compchem.backends.pyscf_hessian import frequency_fields, harmonic_analysis
-
+    of ``pyscf.hessian.harmonic_frequencies`` (the keys ``ensure_minimum`` and ``thermo_job`` read)."""
     t0 = time.perf_counter()
     natm = len(spec.symbols)
     coords = np.asarray(spec.coordinates_angstrom, dtype=float)
