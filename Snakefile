@@ -23,10 +23,10 @@ report: "workflow/report/workflow.rst"
 
 rule all:
     input:
-        expand(f"{RESULTS}/{{level}}/binding_energies.csv", level=PLAN.run_levels),
-        expand(f"{RESULTS}/{{level}}/plots/binding_energies.png", level=PLAN.run_levels),
+        expand(LAYOUT.binding_energies("{level}", "csv"), level=PLAN.run_levels),
+        expand(LAYOUT.plot("{level}", "binding_energies.png"), level=PLAN.run_levels),
         expand(
-            f"{RESULTS}/{{level}}/plots/structures/{{species}}.png",
+            LAYOUT.structure_plot("{level}", "{species}"),
             level=PLAN.run_levels,
             species=list(PLAN.clusters),
         ),

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from compchem.backends.pyscf_backend import cavity_radii_angstrom, use_threads
 from compchem.jobs import solvated_level, solvent_single_point_job
+from compchem.layout import Layout
 from compchem.models import LevelOfTheory
 from compchem.records import read_json, read_record
 from compchem.units import hartree_to_ev
@@ -50,18 +51,19 @@ def main() -> None:
     parser.add_argument("run", help="results/<level> of a finished run with implicit-solvent single points")
     parser.add_argument("--solvent-dir", default="solvent_DOL")
     parser.add_argument("--radius", type=float, action="append", required=True, help="ion radius, Angstrom")
-    parser.add_argument("--cache", default="results/cache")
+    parser.add_argument("--cache", default=Layout("results").cache)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="write the numbers here too")
     args = parser.parse_args()
     use_threads(args.threads)
 
     run = Path(args.run)
-    table = read_json(run / "binding_energies.json")
+    layout, run_level = Layout.of_level_dir(run)
+    table = read_json(layout.binding_energies(run_level))
     level = table["level_settings"]
-    solvent_dir = run / args.solvent_dir
+    solvent_dir = Path(layout.solvent_dir(run_level, args.solvent_dir))
     base = {p.stem: read_json(p) for p in solvent_dir.glob("*.json")}
-    records = {name: read_record(run / "records" / f"{name}.json") for name in base}
+    records = {name: read_record(layout.record(run_level, name)) for name in base}
     ion = next(n for n, r in records.items() if len(r.symbols) == 1 and r.charge != 0)
     ion_symbol = records[ion].symbols[0]
     clusters = {}
@@ -92,7 +94,7 @@ def main() -> None:
             for name in with_ion:
                 path = Path(tmp) / f"{name}.json"
                 solvent_single_point_job(
-                    str(run / "records" / f"{name}.json"),
+                    layout.record(run_level, name),
                     level,
                     spec,
                     str(path),

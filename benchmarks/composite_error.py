@@ -18,19 +18,27 @@ import json
 from pathlib import Path
 from typing import Any
 
+from compchem.layout import Layout
 from compchem.records import read_json, read_record
 
 
 def wall(run: Path, species: list[str]) -> float:
     """DFT wall time (s) of the records of ``species`` in ``run`` (a cluster's record holds its
     selected pose's calculation; the other poses are not counted)."""
-    return sum(read_record(run / "records" / f"{s}.json").wall_time_s for s in species)
+    layout, level = Layout.of_level_dir(run)
+    return sum(read_record(layout.record(level, s)).wall_time_s for s in species)
+
+
+def binding_table(run: Path) -> dict[str, Any]:
+    """The binding-energy table (``binding_energies.json``) of ``run``."""
+    layout, level = Layout.of_level_dir(run)
+    return read_json(layout.binding_energies(level))
 
 
 def compare(full_dir: Path, composite_dir: Path) -> dict[str, Any]:
     full, comp = (
-        read_json(full_dir / "binding_energies.json"),
-        read_json(composite_dir / "binding_energies.json"),
+        binding_table(full_dir),
+        binding_table(composite_dir),
     )
     by_name = {r["cluster"]: r for r in comp["rows"]}
     rows = []

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from compchem.backends.base import run_cached
 from compchem.config import load_plan
+from compchem.layout import Layout
 from compchem.models import CalcResult, Resources
 from compchem.records import Cache, read_record
 
@@ -33,7 +34,7 @@ def main() -> None:
     parser.add_argument("run", help="results/<level> of a finished staged run")
     parser.add_argument("--level", default="paper", help="level (config name) of the single points")
     parser.add_argument("--config", default="workflow/config/config.yaml")
-    parser.add_argument("--cache", default="results/cache")
+    parser.add_argument("--cache", default=Layout("results").cache)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-mb", type=int, default=16000)
     parser.add_argument("--json", help="write the numbers here too")
@@ -44,7 +45,8 @@ def main() -> None:
     level = plan.levels[args.level].without_preopt()
     cache = Cache(args.cache)
     rows = []
-    for path in sorted(Path(args.run, "records").glob("*.json")):
+    layout, run_level = Layout.of_level_dir(args.run)
+    for path in sorted(Path(layout.records_dir(run_level)).glob("*.json")):
         full = read_record(path)
         stages = full.extra.get("stages")
         if not stages:

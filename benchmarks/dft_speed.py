@@ -31,6 +31,7 @@ from compchem.backends.base import run_cached
 from compchem.backends.pyscf_backend import build_mole, make_scf
 from compchem.config import load_plan
 from compchem.jobs import build_structure
+from compchem.layout import Layout
 from compchem.models import LEVEL_DEFAULTS, CalcSpec, LevelOfTheory, Resources
 from compchem.records import Cache, read_json
 
@@ -55,9 +56,10 @@ def overhead(results_dir: Path, level: str) -> dict[str, float]:
     that were computed (not taken from the cache) in the job Snakemake timed."""
     job_s = dft_s = 0.0
     samples: list[str] = []
-    for rec_path in sorted((results_dir / level / "records").glob("*.json")):
-        bench = results_dir / level / "benchmarks" / f"{rec_path.stem}.tsv"
-        if (results_dir / level / "poses" / rec_path.name).exists():
+    layout = Layout(str(results_dir))
+    for rec_path in sorted(Path(layout.records_dir(level)).glob("*.json")):
+        bench = Path(layout.benchmark(level, rec_path.stem))
+        if Path(layout.poses(level, rec_path.stem)).exists():
             continue  # a cluster's record copied from its selected pose by select_pose, no DFT job
         record = read_json(rec_path)
         if not bench.exists() or record["extra"].get("resumed_from_step"):

@@ -31,6 +31,7 @@ import numpy as np
 from compchem.backends.base import run_cached
 from compchem.backends.pyscf_backend import use_threads
 from compchem.chem import kabsch_rmsd
+from compchem.layout import Layout
 from compchem.models import CalcResult, LevelOfTheory, Resources
 from compchem.records import Cache, read_record
 
@@ -54,7 +55,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("record")
-    parser.add_argument("--cache", default="results/cache", help="content cache with the stage-1 record")
+    parser.add_argument(
+        "--cache", default=Layout("results").cache, help="content cache with the stage-1 record"
+    )
     parser.add_argument("--opt-grid", type=int, default=2, help="grid level of the steps in run 2")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="write the numbers here too")

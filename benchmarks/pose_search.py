@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from compchem.build.cluster import LigandInput  # noqa: E402
 from compchem.build.poses import search_poses  # noqa: E402
 from compchem.config import load_plan  # noqa: E402
+from compchem.layout import Layout  # noqa: E402
 from compchem.records import read_record  # noqa: E402
 from compchem.units import HARTREE_TO_EV  # noqa: E402
 
@@ -101,7 +102,8 @@ def report_cluster(plan, name: str, args: argparse.Namespace, results_dir: Path)
         )
     if res["energy_spread_ev"] is not None:
         print(f"   spread over distinct poses: {res['energy_spread_ev']:.3f} eV")
-    built = results_dir / "structures" / f"{name}.build.json"
+    layout = Layout(str(results_dir))
+    built = Path(layout.build(name))
     best = res["candidates"][0]
     if built.exists():
         old = json.loads(built.read_text())
@@ -117,10 +119,10 @@ def report_cluster(plan, name: str, args: argparse.Namespace, results_dir: Path)
 
     dft = {}
     for level in args.levels or plan.run_levels:
-        records = results_dir / level / "records"
+        records = Path(layout.records_dir(level))
         energies = dft_pose_energies(records, name)
         if not energies:
-            single = records / f"{name}.json"
+            single = Path(layout.record(level, name))
             extra = (
                 f"; a single-structure record {single.name} exists (not a pose set)"
                 if single.exists()

@@ -28,6 +28,7 @@ from pathlib import Path
 from pyscf import lib
 
 from compchem.backends.pyscf_backend import build_mole, make_scf
+from compchem.layout import Layout
 from compchem.models import CalcResult, LevelOfTheory
 from compchem.records import Cache, read_record
 
@@ -52,7 +53,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("record")
-    parser.add_argument("--cache", default="results/cache", help="content cache with the stage-1 record")
+    parser.add_argument(
+        "--cache", default=Layout("results").cache, help="content cache with the stage-1 record"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="write the numbers here too")
     args = parser.parse_args()

@@ -18,6 +18,7 @@ from typing import Any
 
 from compchem.chem import pose_name
 from compchem.config import Plan
+from compchem.layout import Layout
 from compchem.models import CalcSpec, LevelOfTheory
 from compchem.records import Cache, read_json
 
@@ -122,28 +123,26 @@ def _composite_progress(spec: CalcSpec, cache: Cache) -> list[dict[str, Any]]:
     return [*stages, _stage_row(point, cache)]
 
 
-def dft_species(plan: Plan, structures_dir: Path) -> list[tuple[str, Path]]:
+def dft_species(plan: Plan, layout: Layout) -> list[tuple[str, Path]]:
     """The species the workflow optimizes, with their build files: the ion and the ligands as they
     are, each cluster as its DFT poses (``<cluster>.pose<k>``; how many is known once it is built)."""
     from compchem.jobs import pose_count
 
     out: list[tuple[str, Path]] = []
     for name in plan.species():
-        build = structures_dir / f"{name}.build.json"
+        build = Path(layout.build(name))
         if name not in plan.clusters:
             out.append((name, build))
             continue
         n = pose_count(str(build), plan.dft_poses(name)) if build.exists() else plan.dft_poses(name)
-        out.extend(
-            (pose_name(name, k), structures_dir / f"{pose_name(name, k)}.build.json") for k in range(n)
-        )
+        out.extend((pose_name(name, k), Path(layout.build(pose_name(name, k)))) for k in range(n))
     return out
 
 
-def _results_and_cache(plan: Plan, cache_dir: str | Path | None) -> tuple[Path, Cache]:
-    """The plan's results folder and its content cache (``results/cache`` unless ``cache_dir``)."""
-    results = Path(plan.results_dir)
-    return results, Cache(cache_dir if cache_dir is not None else results / "cache")
+def _layout_and_cache(plan: Plan, cache_dir: str | Path | None) -> tuple[Layout, Cache]:
+    """The plan's results layout and its content cache (``results/cache`` unless ``cache_dir``)."""
+    layout = Layout(plan.results_dir, cache_dir)
+    return layout, Cache(layout.cache)
 
 
 def plan_progress(plan: Plan, cache_dir: str | Path | None = None) -> list[dict[str, Any]]:
@@ -151,13 +150,13 @@ def plan_progress(plan: Plan, cache_dir: str | Path | None = None) -> list[dict[
     ``_stage_row``); species not built yet are ``not built``."""
     from compchem.jobs import spec_from_build
 
-    results, cache = _results_and_cache(plan, cache_dir)
+    layout, cache = _layout_and_cache(plan, cache_dir)
     rows: list[dict[str, Any]] = []
     for lname in plan.run_levels:
         level: LevelOfTheory = plan.levels[lname]
-        for species, build in dft_species(plan, results / "structures"):
+        for species, build in dft_species(plan, layout):
             base = {"level": lname, "species": species, "atoms": len(plan.symbols(species))}
-            record_path = results / lname / "records" / f"{species}.json"
+            record_path = Path(layout.record(lname, species))
             if level.backend != "pyscf" or not build.exists():
                 done = record_path.exists()
                 state = "done" if done else ("pending" if build.exists() else "not built")
@@ -192,14 +191,14 @@ def counterpoise_progress(plan: Plan, cache_dir: str | Path | None = None) -> li
 
     if not plan.config.get("thermo", {}).get("counterpoise"):
         return []
-    results, cache = _results_and_cache(plan, cache_dir)
+    layout, cache = _layout_and_cache(plan, cache_dir)
     rows = []
     for lname in plan.run_levels:
         level = plan.levels[lname]
         for name, cluster in plan.clusters.items():
-            record = results / lname / "records" / f"{name}.json"
+            record = Path(layout.record(lname, name))
             row = {"level": lname, "cluster": name, "single_points_cached": 0, "single_points": None}
-            if (results / lname / "counterpoise" / f"{name}.json").exists():
+            if Path(layout.counterpoise(lname, name)).exists():
                 rows.append({**row, "state": "done"})
                 continue
             if not record.exists():
@@ -236,7 +235,7 @@ def _screened_out(plan: Plan, level: str, species: str) -> bool:
     cluster = plan.base_species(species)
     if screening is None or cluster == species:
         return False
-    path = Path(plan.results_dir) / screening / "poses" / f"{cluster}.json"
+    path = Path(Layout(plan.results_dir).poses(screening, cluster))
     return path.exists() and pose_name(cluster, int(read_json(path, "poses")["selected_pose"])) != species
 
 

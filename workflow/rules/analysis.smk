@@ -3,33 +3,31 @@
 
 rule binding_table:
     input:
-        records=expand(
-            f"{RESULTS}/{{{{level}}}}/records/{{species}}.json", species=PLAN.species()
-        ),
+        records=expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species()),
         thermo=expand(
-            f"{RESULTS}/{{{{level}}}}/{THERMO_DIR}/{{species}}.json",
+            LAYOUT.thermo("{{level}}", "{species}", THERMO_DIR),
             species=PLAN.species() if THERMO["frequencies"] else [],
         ),
         counterpoise=expand(
-            f"{RESULTS}/{{{{level}}}}/counterpoise/{{cluster}}.json",
+            LAYOUT.counterpoise("{{level}}", "{cluster}"),
             cluster=list(PLAN.clusters) if THERMO["counterpoise"] else [],
         ),
-        poses=expand(f"{RESULTS}/{{{{level}}}}/poses/{{cluster}}.json", cluster=list(PLAN.clusters)),
+        poses=expand(LAYOUT.poses("{{level}}", "{cluster}"), cluster=list(PLAN.clusters)),
         solvent=expand(
-            f"{RESULTS}/{{{{level}}}}/{SOLVENT_DIR}/{{species}}.json",
+            LAYOUT.solvent("{{level}}", "{species}", SOLVENT_DIR),
             species=PLAN.species() if SOLVENT else [],
         ),
     output:
         csv=report(
-            f"{RESULTS}/{{level}}/binding_energies.csv",
+            LAYOUT.binding_energies("{level}", "csv"),
             caption="../report/table.rst",
             category="Binding energies",
         ),
-        md=f"{RESULTS}/{{level}}/binding_energies.md",
-        json=f"{RESULTS}/{{level}}/binding_energies.json",
-        exchange_csv=f"{RESULTS}/{{level}}/exchange_energies.csv",
+        md=LAYOUT.binding_energies("{level}", "md"),
+        json=LAYOUT.binding_energies("{level}", "json"),
+        exchange_csv=LAYOUT.exchange_energies("{level}"),
         # dH and dG at thermo.temperature_scan_k (header only without a scan)
-        scan_csv=f"{RESULTS}/{{level}}/thermo_temperatures.csv",
+        scan_csv=LAYOUT.thermo_temperatures("{level}"),
     params:
         species=PLAN.species(),
         thermo_species=PLAN.species() if THERMO["frequencies"] else [],
@@ -51,11 +49,11 @@ rule binding_table:
              "description": x.description}
             for x in PLAN.exchanges.values()
         ],
-        geometry_dir=lambda wc: f"{RESULTS}/{wc.level}/geometries",
+        geometry_dir=lambda wc: LAYOUT.geometries_dir(wc.level),
     log:
-        f"{RESULTS}/{{level}}/logs/binding_table.log",
+        LAYOUT.log("{level}", "binding_table"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/binding_table.tsv"
+        LAYOUT.benchmark("{level}", "binding_table")
     threads: 1
     resources:
         mem_mb=1000,

@@ -4,15 +4,15 @@
 
 checkpoint build_structure:
     output:
-        xyz=f"{RESULTS}/structures/{{species}}.xyz",
-        build=f"{RESULTS}/structures/{{species}}.build.json",
+        xyz=LAYOUT.structure_xyz("{species}"),
+        build=LAYOUT.build("{species}"),
     params:
         definition=lambda wc: as_json(PLAN.species_definition(wc.species)),
         cache=CACHE,
     log:
-        f"{RESULTS}/logs/build/{{species}}.log",
+        LAYOUT.build_log("{species}"),
     benchmark:
-        f"{RESULTS}/benchmarks/build/{{species}}.tsv"
+        LAYOUT.build_benchmark("{species}")
     threads: 1
     resources:
         mem_mb=2000,
@@ -29,12 +29,12 @@ rule pose_structure:
         cluster=CLUSTERS,
         k=r"\d+",
     input:
-        build=f"{RESULTS}/structures/{{cluster}}.build.json",
+        build=LAYOUT.build("{cluster}"),
     output:
-        xyz=f"{RESULTS}/structures/{{cluster}}.pose{{k}}.xyz",
-        build=f"{RESULTS}/structures/{{cluster}}.pose{{k}}.build.json",
+        xyz=LAYOUT.structure_xyz("{cluster}.pose{k}"),
+        build=LAYOUT.build("{cluster}.pose{k}"),
     log:
-        f"{RESULTS}/logs/build/{{cluster}}.pose{{k}}.log",
+        LAYOUT.build_log("{cluster}.pose{k}"),
     localrule: True
     threads: 1
     resources:

@@ -11,6 +11,7 @@ from compchem.chem import SAFE_NAME, pose_name
 from compchem.config import build_plan
 from compchem.errors import InputError
 from compchem.jobs import THERMO_JOB_SETTINGS, pose_count
+from compchem.layout import Layout, solvent_dirname
 
 try:
     PLAN = build_plan(config, [os.getcwd(), workflow.basedir])
@@ -20,8 +21,9 @@ except InputError as exc:
 for _warning in PLAN.warnings:
     print(f"compchem: warning: {_warning}", file=sys.stderr)
 
-RESULTS = PLAN.results_dir
-CACHE = os.path.join(RESULTS, "cache")
+# every results path of the rules below (patterns with wildcards, or files)
+LAYOUT = Layout(PLAN.results_dir)
+CACHE = LAYOUT.cache
 
 
 def levels_regex(backend):
@@ -35,12 +37,12 @@ CLUSTERS = "|".join(re.escape(c) for c in PLAN.clusters) or "(?!x)x"
 # levels whose cluster poses are ranked at their preopt level (config pose_screening), and the others
 SCREENED_LEVELS = "|".join(re.escape(n) for n in PLAN.levels if PLAN.screening_level(n)) or "(?!x)x"
 UNSCREENED_LEVELS = "|".join(re.escape(n) for n in PLAN.levels if not PLAN.screening_level(n)) or "(?!x)x"
-THERMO = PLAN.config["thermo"]
+THERMO = PLAN.thermo
 # results/<level>/thermo (frequencies at the run level) or thermo_<name> (thermo.frequencies_level)
 THERMO_DIR = PLAN.thermo_dirname
 # thermo.solvent: implicit-solvent single points at the gas-phase geometries, in results/<level>/solvent_<name>
 SOLVENT = THERMO.get("solvent")
-SOLVENT_DIR = f"solvent_{SOLVENT['name']}" if SOLVENT else "solvent"
+SOLVENT_DIR = solvent_dirname(SOLVENT["name"] if SOLVENT else None)
 GAUSSIAN_LEVELS = levels_regex("gaussian")
 
 
@@ -80,8 +82,8 @@ def pose_files(kind):
         n = pose_count(build, PLAN.dft_poses(wc.species))
         names = [pose_name(wc.species, k) for k in range(n)]
         if kind == "records":
-            return [f"{RESULTS}/{wc.level}/records/{name}.json" for name in names]
-        return [f"{RESULTS}/structures/{name}.build.json" for name in names]
+            return [LAYOUT.record(wc.level, name) for name in names]
+        return [LAYOUT.build(name) for name in names]
 
     return files
 
@@ -92,7 +94,7 @@ def screened_best_record(wc):
     screening = checkpoints.select_pose.get(level=PLAN.screening_level(wc.level), species=wc.species)
     with open(screening.output.poses) as handle:
         name = pose_name(wc.species, json.load(handle)["selected_pose"])
-    return f"{RESULTS}/{wc.level}/records/{name}.json"
+    return LAYOUT.record(wc.level, name)
 
 
 def geometry_record(wc):
@@ -101,4 +103,4 @@ def geometry_record(wc):
     geometry = PLAN.levels[wc.level].geometry
     if geometry is None:
         return {}
-    return {"geometry": f"{RESULTS}/{geometry.name}/records/{wc.species}.json"}
+    return {"geometry": LAYOUT.record(geometry.name, wc.species)}

@@ -7,17 +7,17 @@ rule optimize:
     wildcard_constraints:
         level=PYSCF_LEVELS,
     input:
-        build=f"{RESULTS}/structures/{{species}}.build.json",
+        build=LAYOUT.build("{species}"),
     output:
-        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
-        xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
+        record=LAYOUT.record("{level}", "{species}"),
+        xyz=LAYOUT.geometry("{level}", "{species}"),
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
         cache=CACHE,
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.log",
+        LAYOUT.log("{level}", "{species}"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/{{species}}.tsv"
+        LAYOUT.benchmark("{level}", "{species}")
     threads: 8
     resources:
         mem_mb=dft_mem_mb,
@@ -33,15 +33,15 @@ rule gaussian_input:
         level=GAUSSIAN_LEVELS,
     input:
         unpack(geometry_record),
-        build=f"{RESULTS}/structures/{{species}}.build.json",
+        build=LAYOUT.build("{species}"),
     output:
-        gjf=f"{RESULTS}/{{level}}/gaussian/{{species}}.gjf",
+        gjf=LAYOUT.gaussian_input("{level}", "{species}"),
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.gaussian_input.log",
+        LAYOUT.log("{level}", "{species}.gaussian_input"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/{{species}}.gaussian_input.tsv"
+        LAYOUT.benchmark("{level}", "{species}.gaussian_input")
     threads: 8
     resources:
         mem_mb=dft_mem_mb,
@@ -56,15 +56,15 @@ rule gaussian_run:
     wildcard_constraints:
         level=GAUSSIAN_LEVELS,
     input:
-        gjf=f"{RESULTS}/{{level}}/gaussian/{{species}}.gjf",
+        gjf=LAYOUT.gaussian_input("{level}", "{species}"),
     output:
-        out=f"{RESULTS}/{{level}}/gaussian/{{species}}.out",
+        out=LAYOUT.gaussian_output("{level}", "{species}"),
     params:
         command=lambda wc: PLAN.config["gaussian"]["command"],
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.gaussian_run.log",
+        LAYOUT.log("{level}", "{species}.gaussian_run"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/{{species}}.gaussian_run.tsv"
+        LAYOUT.benchmark("{level}", "{species}.gaussian_run")
     threads: 8
     resources:
         mem_mb=dft_mem_mb,
@@ -80,18 +80,18 @@ rule gaussian_parse:
         level=GAUSSIAN_LEVELS,
     input:
         unpack(geometry_record),
-        build=f"{RESULTS}/structures/{{species}}.build.json",
-        out=f"{RESULTS}/{{level}}/gaussian/{{species}}.out",
+        build=LAYOUT.build("{species}"),
+        out=LAYOUT.gaussian_output("{level}", "{species}"),
     output:
-        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
-        xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
+        record=LAYOUT.record("{level}", "{species}"),
+        xyz=LAYOUT.geometry("{level}", "{species}"),
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
         cache=CACHE,
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.log",
+        LAYOUT.log("{level}", "{species}"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/{{species}}.tsv"
+        LAYOUT.benchmark("{level}", "{species}")
     threads: 1
     resources:
         mem_mb=1000,
@@ -112,11 +112,11 @@ checkpoint select_pose:
         records=pose_files("records"),
         builds=pose_files("builds"),
     output:
-        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
-        xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
-        poses=f"{RESULTS}/{{level}}/poses/{{species}}.json",
+        record=LAYOUT.record("{level}", "{species}"),
+        xyz=LAYOUT.geometry("{level}", "{species}"),
+        poses=LAYOUT.poses("{level}", "{species}"),
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.select_pose.log",
+        LAYOUT.log("{level}", "{species}.select_pose"),
     localrule: True
     threads: 1
     resources:
@@ -135,14 +135,14 @@ rule select_screened_pose:
         species=CLUSTERS,
         level=SCREENED_LEVELS,
     input:
-        screening=lambda wc: f"{RESULTS}/{PLAN.screening_level(wc.level)}/poses/{wc.species}.json",
+        screening=lambda wc: LAYOUT.poses(PLAN.screening_level(wc.level), wc.species),
         record=screened_best_record,
     output:
-        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
-        xyz=f"{RESULTS}/{{level}}/geometries/{{species}}.xyz",
-        poses=f"{RESULTS}/{{level}}/poses/{{species}}.json",
+        record=LAYOUT.record("{level}", "{species}"),
+        xyz=LAYOUT.geometry("{level}", "{species}"),
+        poses=LAYOUT.poses("{level}", "{species}"),
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.select_pose.log",
+        LAYOUT.log("{level}", "{species}.select_pose"),
     localrule: True
     threads: 1
     resources:

@@ -3,26 +3,26 @@
 
 rule plots:
     input:
-        table=f"{RESULTS}/{{level}}/binding_energies.json",
-        records=expand(f"{RESULTS}/{{{{level}}}}/records/{{species}}.json", species=PLAN.species()),
+        table=LAYOUT.binding_energies("{level}", "json"),
+        records=expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species()),
     output:
         png=report(
-            f"{RESULTS}/{{level}}/plots/binding_energies.png",
+            LAYOUT.plot("{level}", "binding_energies.png"),
             caption="../report/binding.rst",
             category="Binding energies",
         ),
-        svg=f"{RESULTS}/{{level}}/plots/binding_energies.svg",
-        series=expand(f"{RESULTS}/{{{{level}}}}/plots/series_{{name}}.png", name=list(PLAN.series)),
+        svg=LAYOUT.plot("{level}", "binding_energies.svg"),
+        series=expand(LAYOUT.plot("{{level}}", "series_{name}.png"), name=list(PLAN.series)),
         summary=report(
-            f"{RESULTS}/{{level}}/summary.html", caption="../report/summary.rst", category="Run"
+            LAYOUT.summary("{level}"), caption="../report/summary.rst", category="Run"
         ),
     params:
         species=PLAN.species(),
         series=PLAN.series,
     log:
-        f"{RESULTS}/{{level}}/logs/plots.log",
+        LAYOUT.log("{level}", "plots"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/plots.tsv"
+        LAYOUT.benchmark("{level}", "plots")
     threads: 1
     resources:
         mem_mb=1000,
@@ -35,18 +35,18 @@ rule plots:
 
 rule render_structure:
     input:
-        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
+        record=LAYOUT.record("{level}", "{species}"),
     output:
         png=report(
-            f"{RESULTS}/{{level}}/plots/structures/{{species}}.png",
+            LAYOUT.structure_plot("{level}", "{species}"),
             caption="../report/structure.rst",
             category="Structures",
             subcategory="{level}",
         ),
     log:
-        f"{RESULTS}/{{level}}/logs/render_{{species}}.log",
+        LAYOUT.log("{level}", "render_{species}"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/render_{{species}}.tsv"
+        LAYOUT.benchmark("{level}", "render_{species}")
     threads: 1
     resources:
         mem_mb=1000,

@@ -5,9 +5,9 @@ rule thermo:
     wildcard_constraints:
         level=PYSCF_LEVELS,
     input:
-        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
+        record=LAYOUT.record("{level}", "{species}"),
     output:
-        json=f"{RESULTS}/{{level}}/{THERMO_DIR}/{{species}}.json",
+        json=LAYOUT.thermo("{level}", "{species}", THERMO_DIR),
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
         frequencies_level=as_json(PLAN.frequencies_level_settings()),
@@ -15,9 +15,9 @@ rule thermo:
         settings=as_json({k: THERMO[k] for k in THERMO_JOB_SETTINGS}),
         cache=CACHE,
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.{THERMO_DIR}.log",
+        LAYOUT.log("{level}", f"{{species}}.{THERMO_DIR}"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/{{species}}.{THERMO_DIR}.tsv"
+        LAYOUT.benchmark("{level}", f"{{species}}.{THERMO_DIR}")
     threads: 8
     resources:
         mem_mb=dft_mem_mb,
@@ -32,12 +32,10 @@ rule counterpoise:
     wildcard_constraints:
         level=PYSCF_LEVELS,
     input:
-        cluster=f"{RESULTS}/{{level}}/records/{{species}}.json",
-        relaxed=lambda wc: [
-            f"{RESULTS}/{wc.level}/records/{n}.json" for n in cluster_fragments(wc.species)
-        ],
+        cluster=LAYOUT.record("{level}", "{species}"),
+        relaxed=lambda wc: [LAYOUT.record(wc.level, n) for n in cluster_fragments(wc.species)],
     output:
-        json=f"{RESULTS}/{{level}}/counterpoise/{{species}}.json",
+        json=LAYOUT.counterpoise("{level}", "{species}"),
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
         charges_mults=lambda wc: as_json(
@@ -45,9 +43,9 @@ rule counterpoise:
         ),
         cache=CACHE,
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.counterpoise.log",
+        LAYOUT.log("{level}", "{species}.counterpoise"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/{{species}}.counterpoise.tsv"
+        LAYOUT.benchmark("{level}", "{species}.counterpoise")
     threads: 8
     resources:
         mem_mb=dft_mem_mb,
@@ -62,17 +60,17 @@ rule solvent_single_point:
     wildcard_constraints:
         level=PYSCF_LEVELS,
     input:
-        record=f"{RESULTS}/{{level}}/records/{{species}}.json",
+        record=LAYOUT.record("{level}", "{species}"),
     output:
-        json=f"{RESULTS}/{{level}}/{SOLVENT_DIR}/{{species}}.json",
+        json=LAYOUT.solvent("{level}", "{species}", SOLVENT_DIR),
     params:
         level=lambda wc: as_json(PLAN.levels[wc.level].to_dict()),
         solvent=as_json(SOLVENT),
         cache=CACHE,
     log:
-        f"{RESULTS}/{{level}}/logs/{{species}}.{SOLVENT_DIR}.log",
+        LAYOUT.log("{level}", f"{{species}}.{SOLVENT_DIR}"),
     benchmark:
-        f"{RESULTS}/{{level}}/benchmarks/{{species}}.{SOLVENT_DIR}.tsv"
+        LAYOUT.benchmark("{level}", f"{{species}}.{SOLVENT_DIR}")
     threads: 8
     resources:
         mem_mb=dft_mem_mb,
