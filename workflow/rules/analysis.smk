@@ -3,20 +3,20 @@
 
 rule binding_table:
     input:
-        records=expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species()),
-        thermo=expand(
+        records=finished(expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species())),
+        thermo=finished(expand(
             LAYOUT.thermo("{{level}}", "{species}", THERMO_DIR),
             species=PLAN.species() if THERMO["frequencies"] else [],
-        ),
-        counterpoise=expand(
+        )),
+        counterpoise=finished(expand(
             LAYOUT.counterpoise("{{level}}", "{cluster}"),
             cluster=list(PLAN.clusters) if THERMO["counterpoise"] else [],
-        ),
-        poses=expand(LAYOUT.poses("{{level}}", "{cluster}"), cluster=list(PLAN.clusters)),
-        solvent=expand(
+        )),
+        poses=finished(expand(LAYOUT.poses("{{level}}", "{cluster}"), cluster=list(PLAN.clusters))),
+        solvent=finished(expand(
             LAYOUT.solvent("{{level}}", "{species}", SOLVENT_DIR),
             species=PLAN.species() if SOLVENT else [],
-        ),
+        )),
     output:
         csv=report(
             LAYOUT.binding_energies("{level}", "csv"),

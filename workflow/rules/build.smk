@@ -29,7 +29,7 @@ rule pose_structure:
         cluster=CLUSTERS,
         k=r"\d+",
     input:
-        build=LAYOUT.build("{cluster}"),
+        build=finished(LAYOUT.build("{cluster}")),
     output:
         xyz=LAYOUT.structure_xyz("{cluster}.pose{k}"),
         build=LAYOUT.build("{cluster}.pose{k}"),

@@ -26,6 +26,20 @@ LAYOUT = Layout(PLAN.results_dir)
 CACHE = LAYOUT.cache
 
 
+def finished(value):
+    """An input made by an earlier job of this workflow, marked ``ancient``: its modification time
+    alone never makes a finished job run again. What a job computes is fixed by its params and the
+    content of its inputs (every calculation is keyed by its content hash in the cache), and a job
+    whose producer runs in the same invocation runs again anyway; file times only add false reruns,
+    e.g. in a fresh clone, where checkout order sets them (tests/test_fresh_clone.py). Takes a path,
+    a list, a dict (``unpack``) or an input function."""
+    if callable(value):
+        return lambda wc: finished(value(wc))
+    if isinstance(value, dict):
+        return {key: finished(v) for key, v in value.items()}
+    return ancient(value)
+
+
 def levels_regex(backend):
     """Wildcard constraint matching exactly the levels run by ``backend`` (nothing if none)."""
     names = [re.escape(n) for n, lvl in PLAN.levels.items() if lvl.backend == backend]

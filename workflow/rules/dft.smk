@@ -7,7 +7,7 @@ rule optimize:
     wildcard_constraints:
         level=PYSCF_LEVELS,
     input:
-        build=LAYOUT.build("{species}"),
+        build=finished(LAYOUT.build("{species}")),
     output:
         record=LAYOUT.record("{level}", "{species}"),
         xyz=LAYOUT.geometry("{level}", "{species}"),
@@ -32,8 +32,8 @@ rule gaussian_input:
     wildcard_constraints:
         level=GAUSSIAN_LEVELS,
     input:
-        unpack(geometry_record),
-        build=LAYOUT.build("{species}"),
+        unpack(finished(geometry_record)),
+        build=finished(LAYOUT.build("{species}")),
     output:
         gjf=LAYOUT.gaussian_input("{level}", "{species}"),
     params:
@@ -56,7 +56,7 @@ rule gaussian_run:
     wildcard_constraints:
         level=GAUSSIAN_LEVELS,
     input:
-        gjf=LAYOUT.gaussian_input("{level}", "{species}"),
+        gjf=finished(LAYOUT.gaussian_input("{level}", "{species}")),
     output:
         out=LAYOUT.gaussian_output("{level}", "{species}"),
     params:
@@ -79,9 +79,9 @@ rule gaussian_parse:
     wildcard_constraints:
         level=GAUSSIAN_LEVELS,
     input:
-        unpack(geometry_record),
-        build=LAYOUT.build("{species}"),
-        out=LAYOUT.gaussian_output("{level}", "{species}"),
+        unpack(finished(geometry_record)),
+        build=finished(LAYOUT.build("{species}")),
+        out=finished(LAYOUT.gaussian_output("{level}", "{species}")),
     output:
         record=LAYOUT.record("{level}", "{species}"),
         xyz=LAYOUT.geometry("{level}", "{species}"),
@@ -109,8 +109,8 @@ checkpoint select_pose:
         species=CLUSTERS,
         level=UNSCREENED_LEVELS,
     input:
-        records=pose_files("records"),
-        builds=pose_files("builds"),
+        records=finished(pose_files("records")),
+        builds=finished(pose_files("builds")),
     output:
         record=LAYOUT.record("{level}", "{species}"),
         xyz=LAYOUT.geometry("{level}", "{species}"),
@@ -135,8 +135,8 @@ rule select_screened_pose:
         species=CLUSTERS,
         level=SCREENED_LEVELS,
     input:
-        screening=lambda wc: LAYOUT.poses(PLAN.screening_level(wc.level), wc.species),
-        record=screened_best_record,
+        screening=finished(lambda wc: LAYOUT.poses(PLAN.screening_level(wc.level), wc.species)),
+        record=finished(screened_best_record),
     output:
         record=LAYOUT.record("{level}", "{species}"),
         xyz=LAYOUT.geometry("{level}", "{species}"),

@@ -3,8 +3,8 @@
 
 rule plots:
     input:
-        table=LAYOUT.binding_energies("{level}", "json"),
-        records=expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species()),
+        table=finished(LAYOUT.binding_energies("{level}", "json")),
+        records=finished(expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species())),
     output:
         png=report(
             LAYOUT.plot("{level}", "binding_energies.png"),
@@ -35,7 +35,7 @@ rule plots:
 
 rule render_structure:
     input:
-        record=LAYOUT.record("{level}", "{species}"),
+        record=finished(LAYOUT.record("{level}", "{species}")),
     output:
         png=report(
             LAYOUT.structure_plot("{level}", "{species}"),

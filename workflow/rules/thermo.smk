@@ -5,7 +5,7 @@ rule thermo:
     wildcard_constraints:
         level=PYSCF_LEVELS,
     input:
-        record=LAYOUT.record("{level}", "{species}"),
+        record=finished(LAYOUT.record("{level}", "{species}")),
     output:
         json=LAYOUT.thermo("{level}", "{species}", THERMO_DIR),
     params:
@@ -32,8 +32,8 @@ rule counterpoise:
     wildcard_constraints:
         level=PYSCF_LEVELS,
     input:
-        cluster=LAYOUT.record("{level}", "{species}"),
-        relaxed=lambda wc: [LAYOUT.record(wc.level, n) for n in cluster_fragments(wc.species)],
+        cluster=finished(LAYOUT.record("{level}", "{species}")),
+        relaxed=finished(lambda wc: [LAYOUT.record(wc.level, n) for n in cluster_fragments(wc.species)]),
     output:
         json=LAYOUT.counterpoise("{level}", "{species}"),
     params:
@@ -60,7 +60,7 @@ rule solvent_single_point:
     wildcard_constraints:
         level=PYSCF_LEVELS,
     input:
-        record=LAYOUT.record("{level}", "{species}"),
+        record=finished(LAYOUT.record("{level}", "{species}")),
     output:
         json=LAYOUT.solvent("{level}", "{species}", SOLVENT_DIR),
     params:
