@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 # re-exported: the progress bar of ``compchem optimize`` lives with the other report formats
+from compchem.layout import Layout
 from compchem.report.progress_bar import ProgressBar as _ProgressBar
 
 DEFAULT_CONFIG = Path("workflow/config/config.yaml")
@@ -127,7 +128,7 @@ def _ligand_inputs(plan: Any, items: list[str]) -> list[Any]:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from compchem.build.cluster import build_cluster
+    from compchem.build.poses import build_cluster
     from compchem.io.xyz import format_xyz
 
     plan = _plan(args) if Path(args.config).exists() else None
@@ -335,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--memory-mb", type=int, default=4000)
-    p.add_argument("--cache", default="results/cache")
+    p.add_argument("--cache", default=Layout("results").cache)
     p.add_argument("--output", help="record path (default <label>.<level>.json)")
     p.add_argument("--log", help="PySCF log path (default <label>.<level>.log)")
     p.set_defaults(func=cmd_optimize)

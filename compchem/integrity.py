@@ -17,11 +17,13 @@ this check only reports.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from compchem.errors import DamagedFileError
+from compchem.layout import Layout
 from compchem.records import Cache, read_json
 
 #: Folder of results/<level>/ -> the kind its JSON files are checked as
@@ -52,8 +54,9 @@ def _kind_of(level_dir_child: Path) -> str | None:
 def check_results(results_dir: str | Path, cache_dir: str | Path | None = None) -> list[Finding]:
     """Every damaged or orphaned file under ``results_dir`` and its cache (default
     ``<results_dir>/cache``), in path order."""
-    results = Path(results_dir)
-    cache_root = Path(cache_dir) if cache_dir is not None else results / "cache"
+    layout = Layout(os.fspath(results_dir), None if cache_dir is None else os.fspath(cache_dir))
+    results = Path(layout.results)
+    cache_root = Path(layout.cache)
     findings: list[Finding] = []
 
     def check(path: Path, kind: str | None) -> None:
@@ -67,7 +70,7 @@ def check_results(results_dir: str | Path, cache_dir: str | Path | None = None) 
             continue
         if path.is_file() and TEMPORARY.match(path.name):
             findings.append(Finding(str(path), "orphaned", "temporary file of an interrupted write"))
-    structures = results / "structures"
+    structures = Path(layout.structures_dir)
     for path in sorted(structures.glob("*.build.json")):
         check(path, "build")
     for level_dir in sorted(p for p in results.iterdir() if p.is_dir() and p not in (structures, cache_root)):

@@ -3,9 +3,10 @@ import logging
 import numpy as np
 import pytest
 
-from compchem.build.cluster import LigandInput, build_cluster, ion_contacts
+from compchem.build.cluster import LigandInput, ion_contacts
 from compchem.build.ligands import donor_atoms, mol_from_smiles
 from compchem.build.oligomers import oligomer_smiles
+from compchem.build.poses import build_cluster
 from compchem.chem import check_charge_multiplicity, pair_distances
 from compchem.errors import InputError, StructureError
 

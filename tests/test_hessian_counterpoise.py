@@ -33,7 +33,6 @@ from compchem.analysis.counterpoise import (
     counterpoise_binding,
     counterpoise_specs,
     deformation_energies,
-    run_counterpoise,
 )
 from compchem.backends import pyscf_hessian
 from compchem.backends.base import run_cached
@@ -44,6 +43,7 @@ from compchem.backends.pyscf_hessian import (
     harmonic_frequencies,
 )
 from compchem.errors import InputError
+from compchem.jobs.counterpoise import run_counterpoise
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
 from compchem.records import Cache
 from compchem.thermo import reaction_thermo, thermochemistry

@@ -23,6 +23,9 @@ Boys & Bernardi, Mol. Phys. 19, 553 (1970). Gaussian's ``Counterpoise=N`` prints
 are never counterpoise-corrected: the ghost-atom single points run without dispersion, and each
 fragment's own dispersion energy is added to its full-basis energy, so the BSSE is purely electronic
 and the dispersion share of the interaction (``interaction_dispersion``) is left uncorrected.
+
+This module only defines the fragments and their ghost-atom single points and does the arithmetic on
+their energies; running the single points is the counterpoise job's (``compchem.jobs.counterpoise``).
 """
 
 from __future__ import annotations
@@ -30,11 +33,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from typing import Any
 
 from compchem.errors import InputError
-from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
-from compchem.records import Cache
+from compchem.models import CalcResult, CalcSpec, LevelOfTheory
 from compchem.units import hartree_to_ev, hartree_to_kcal_per_mol
 
 log = logging.getLogger(__name__)
@@ -250,12 +252,6 @@ def deformation_energies(
     return out
 
 
-def _dispersion_energy(spec: CalcSpec) -> float:
-    from compchem.backends.pyscf_backend import dispersion_energy
-
-    return dispersion_energy(spec)
-
-
 def _energy_level(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: v
@@ -293,121 +289,94 @@ def counterpoise_single_points(
     ``level``, full basis and own basis of each fragment in turn, as it runs them (full-basis ones
     without dispersion): their content hashes find them in the cache."""
     electronic = electronic_level(level)
-    fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
+    fragments = record_fragments(complex_result)
     specs = counterpoise_specs(complex_energy_spec(complex_result, level), fragments, charges_mults)
     return [s for fs in specs for s in (dataclasses.replace(fs.full_basis, level=electronic), fs.own_basis)]
 
 
-def run_counterpoise(
-    complex_result: CalcResult,
-    fragments: Sequence[tuple[str, Sequence[int]]] | None,
-    charges_mults: Mapping[str, tuple[int, int]] | Sequence[tuple[int, int]],
-    level: LevelOfTheory,
-    resources: Resources,
-    cache: Cache | None,
-    relaxed: Sequence[CalcResult | float] | None = None,
-    stream: IO[str] | None = None,
-) -> dict[str, Any]:
-    """Counterpoise and deformation analysis of one complex record; single points via ``run_cached``.
+def record_fragments(complex_result: CalcResult) -> list[tuple[str, list[int]]]:
+    """A complex record's own fragments (the cluster builder writes them) as (name, atom indices)."""
+    return [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
 
-    Parameters
-    ----------
-    complex_result : CalcResult
-        The (optimized) complex; its geometry is used. Its energy is reused when it was computed at
-        ``level`` (same energy-determining settings), otherwise the complex is recomputed at ``level``.
-    fragments : sequence of (name, atom indices), or None
-        None takes the record's own ``fragments`` (the cluster builder writes them).
-    charges_mults : mapping name -> (charge, multiplicity), or a sequence in the order of ``fragments``
-    level : LevelOfTheory
-        Level of the single points.
-    resources : Resources
-        Threads and memory.
-    cache : Cache, optional
-        Single points are cached like any other calculation.
-    relaxed : sequence of CalcResult or float, optional
-        Each fragment at its own optimized geometry (records or energies in Hartree), in the order of
-        ``fragments``, at the same level; gives deformation energies and the relaxed binding energies.
-    stream : file, optional
-        PySCF's output.
 
-    Returns
-    -------
-    dict
-        ``complex_energy_hartree``, ``fragments`` (per fragment: name, atoms, charge, multiplicity,
-        ``own_basis_hartree``, ``full_basis_hartree``, ``bsse_hartree``, spec hashes and, with
-        ``relaxed``, ``relaxed_hartree`` and ``deformation_hartree``), the totals of
-        ``counterpoise_binding`` (and, with ``relaxed``, ``binding_hartree``, ``binding_cp_hartree``,
-        ``total_deformation_hartree``, ``identity_residual_hartree``), each total also in eV and
-        kcal/mol, the level and the definitions.
-    """
-    from compchem.backends.base import run_cached
-
+def check_counterpoise_level(level: LevelOfTheory) -> None:
+    """Refuse implicit-solvent levels: the ghost atoms would enter the solvent cavity, and separating
+    them is not implemented, so a BSSE computed there would be contaminated."""
     if level.solvent_model:
-        # ghost atoms would enter the solvent cavity; separating them is not implemented, so refuse
-        # rather than report a contaminated BSSE
         raise InputError(
             f"counterpoise at level '{level.name}': levels with implicit solvent are not supported; "
             "run counterpoise at the same level in the gas phase"
         )
-    # SCIENCE.md §2: dispersion (D3/D4) depends on the nuclei only and is added outside the
-    # counterpoise term: the ghost-atom single points run without it, and each fragment's own
-    # dispersion energy is added to both its own- and full-basis energies, so it cancels in the BSSE.
-    electronic = electronic_level(level)
-    if fragments is None:
-        fragments = [(f["name"], list(f["atom_indices"])) for f in complex_result.fragments]
-    complex_spec = complex_energy_spec(complex_result, level)
-    if _energy_level(complex_result.level) == _energy_level(level.to_dict()):
-        e_complex, complex_source = complex_result.energy_hartree, complex_result.spec_hash
-    else:
-        log.info(
-            "%s: complex record is at another level; single point at '%s'", complex_spec.label, level.name
-        )
-        sp = run_cached(complex_spec, resources, cache, stream)
-        e_complex, complex_source = sp.energy_hartree, sp.spec_hash
-    specs = counterpoise_specs(complex_spec, fragments, charges_mults)
-    if relaxed is not None and len(relaxed) != len(specs):
-        raise InputError(f"run_counterpoise: {len(relaxed)} relaxed fragments for {len(specs)} fragments")
-    rows = []
-    for k, fs in enumerate(specs):
-        full = run_cached(dataclasses.replace(fs.full_basis, level=electronic), resources, cache, stream)
-        own = run_cached(fs.own_basis, resources, cache, stream)
-        e_disp = _dispersion_energy(fs.own_basis) if level.dispersion else 0.0
-        row: dict[str, Any] = {
-            "name": fs.name,
-            "atom_indices": list(fs.atom_indices),
-            "charge": fs.charge,
-            "multiplicity": fs.multiplicity,
-            "own_basis_hartree": own.energy_hartree,
-            "full_basis_hartree": full.energy_hartree + e_disp,
-            "bsse_hartree": own.energy_hartree - (full.energy_hartree + e_disp),
-            "own_basis_spec_hash": own.spec_hash,
-            "full_basis_spec_hash": full.spec_hash,
-        }
-        if level.dispersion:
-            row["dispersion_hartree"] = e_disp
-        if relaxed is not None:
-            r = relaxed[k]
-            row["relaxed_hartree"] = float(r.energy_hartree if isinstance(r, CalcResult) else r)
-        rows.append(row)
+
+
+def complex_energy_reusable(complex_result: CalcResult, level: LevelOfTheory) -> bool:
+    """Whether the complex record's own energy is the single point at ``level``: it was computed with
+    the same energy-determining settings (optimization-only settings and names aside)."""
+    return _energy_level(complex_result.level) == _energy_level(level.to_dict())
+
+
+def fragment_row(
+    fs: FragmentSpecs,
+    own: CalcResult,
+    full: CalcResult,
+    dispersion_hartree: float,
+    dispersion: str | None,
+    relaxed: CalcResult | float | None = None,
+) -> dict[str, Any]:
+    """One fragment's line of the analysis from its own-basis and full-basis (ghost-atom, no
+    dispersion) single points: the fragment's own dispersion energy ``dispersion_hartree`` (0 without
+    ``dispersion``) is added to the full-basis energy, so it cancels in the BSSE (SCIENCE.md §2)."""
+    row: dict[str, Any] = {
+        "name": fs.name,
+        "atom_indices": list(fs.atom_indices),
+        "charge": fs.charge,
+        "multiplicity": fs.multiplicity,
+        "own_basis_hartree": own.energy_hartree,
+        "full_basis_hartree": full.energy_hartree + dispersion_hartree,
+        "bsse_hartree": own.energy_hartree - (full.energy_hartree + dispersion_hartree),
+        "own_basis_spec_hash": own.spec_hash,
+        "full_basis_spec_hash": full.spec_hash,
+    }
+    if dispersion:
+        row["dispersion_hartree"] = dispersion_hartree
+    if relaxed is not None:
+        row["relaxed_hartree"] = float(relaxed.energy_hartree if isinstance(relaxed, CalcResult) else relaxed)
+    return row
+
+
+def counterpoise_summary(
+    complex_label: str,
+    e_complex_hartree: float,
+    complex_source: str,
+    level: LevelOfTheory,
+    rows: list[dict[str, Any]],
+    complex_dispersion_hartree: float | None = None,
+    relaxed: bool = False,
+) -> dict[str, Any]:
+    """The counterpoise analysis of one complex from its energy and its fragments' rows
+    (``fragment_row``): the totals of ``counterpoise_binding``, with dispersion its share of the frozen
+    interaction (``complex_dispersion_hartree`` is the complex's own), with ``relaxed`` rows the
+    deformation and relaxed binding energies; each total also in eV and kcal/mol, then the
+    definitions. ``rows`` gain their ``deformation_hartree``."""
     out: dict[str, Any] = {
-        "complex": complex_spec.label,
-        "complex_energy_hartree": e_complex,
+        "complex": complex_label,
+        "complex_energy_hartree": e_complex_hartree,
         "complex_energy_source": complex_source,
         "dispersion": level.dispersion,
         "level": level.to_dict(),
         "fragments": rows,
-        **counterpoise_binding(e_complex, rows),
+        **counterpoise_binding(e_complex_hartree, rows),
     }
     if level.dispersion:
         # dispersion share of the frozen interaction energy (positive = attractive)
-        out["interaction_dispersion_hartree"] = sum(
-            r["dispersion_hartree"] for r in rows
-        ) - _dispersion_energy(complex_spec)
-    if relaxed is not None:
+        out["interaction_dispersion_hartree"] = (
+            sum(r["dispersion_hartree"] for r in rows) - complex_dispersion_hartree
+        )
+    if relaxed:
         deform = deformation_energies(
             [r["own_basis_hartree"] for r in rows],
             [r["relaxed_hartree"] for r in rows],
-            e_complex,
+            e_complex_hartree,
             [r["name"] for r in rows],
         )
         for row, value in zip(rows, deform["deformation_hartree"], strict=True):
@@ -421,11 +390,4 @@ def run_counterpoise(
         out[f"{stem}_ev"] = hartree_to_ev(out[key])
         out[f"{stem}_kcal_per_mol"] = hartree_to_kcal_per_mol(out[key])
     out["definitions"] = DEFINITIONS
-    log.info(
-        "%s: interaction raw %.4f eV, BSSE %.4f eV, CP-corrected %.4f eV",
-        complex_spec.label,
-        out["interaction_raw_ev"],
-        out["bsse_ev"],
-        out["interaction_cp_ev"],
-    )
     return out

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from compchem.analysis.poses import cluster_pose_records, select_pose
+from compchem.chem import pose_name
+from compchem.layout import Layout
 from compchem.models import CalcResult
 from compchem.records import read_json, read_record
 
@@ -36,7 +38,7 @@ def _pose_builds(plan: Any, cluster: str, ranks: list[int]) -> dict[int, dict[st
     """The pose build records (pre-optimization method and energy) of ``cluster`` that exist."""
     builds = {}
     for k in ranks:
-        path = Path(plan.results_dir) / "structures" / f"{cluster}.pose{k}.build.json"
+        path = Path(Layout(plan.results_dir).build(pose_name(cluster, k)))
         if path.exists():
             builds[k] = read_json(path, "build")
     return builds
@@ -58,9 +60,13 @@ def load_table_inputs(plan: Any, folder: Path) -> TableInputs:
     ]
     # thermochemistry and counterpoise results next to the records (results/<level>/thermo or
     # thermo_<frequencies level>, counterpoise)
+    layout, level = Layout.of_level_dir(folder.parent)
     extra = {
-        kind: {p.stem: read_json(p, kind) for p in sorted((folder.parent / dirname).glob("*.json"))}
-        for kind, dirname in (("thermo", plan.thermo_dirname), ("counterpoise", "counterpoise"))
+        kind: {p.stem: read_json(p, kind) for p in sorted(Path(folder_of).glob("*.json"))}
+        for kind, folder_of in (
+            ("thermo", layout.thermo_dir(level, plan.thermo_dirname)),
+            ("counterpoise", layout.counterpoise_dir(level)),
+        )
     }
     exchanges = [
         {"name": x.name, "reactants": list(x.reactants), "products": list(x.products)}

@@ -16,7 +16,7 @@ import numpy as np
 from rdkit import Chem
 from scipy.optimize import least_squares
 
-from compchem.backends.xtb import preoptimize
+from compchem.backends import get_backend
 from compchem.build.ligands import Conformer, donor_atoms, embed_conformers, symbols_of
 from compchem.build.ring_contacts import pi_rings, ring_label
 
@@ -225,56 +225,6 @@ def _with_ring_contacts(
     return sorted(contacts, key=lambda c: c["distance_angstrom"])
 
 
-def build_cluster(
-    ion_symbol: str,
-    ion_charge: int,
-    ligands: list[LigandInput],
-    *,
-    multiplicity: int = 1,
-    seed: int = 42,
-    n_conformers: int = 20,
-    n_candidates: int = 24,
-    preopt_method: str = "GFN2-xTB",
-    max_denticity: int = 3,
-    label: str = "cluster",
-    n_poses: int = 3,
-    pose: int = 0,
-    pi_sites: bool = False,
-) -> dict[str, Any]:
-    """The ``pose``-th lowest distinct pose of ``ion`` + ``ligands`` from the coordination-aware
-    search (``compchem.build.poses.search_poses``: single and chelating placements, wrapped chain
-    conformers, ``n_candidates`` cheap relaxations, deduplication by motif and RMSD).
-
-    Returns a mapping with ``symbols``, ``coordinates_angstrom``, ``fragments``, ``charge``,
-    ``multiplicity``, ``contacts``, ``candidates`` (the ``n_poses`` lowest distinct poses) and
-    ``pose_search`` (counts, timings, motifs, spread). A ligand without lone-pair donors is bound
-    by its aromatic rings (cation–π, C–H edge); ``pi_sites`` adds those poses to every aromatic
-    ligand (off by default).
-
-    Raises
-    ------
-    StructureError
-        A ligand without donor atoms or aromatic ring, or no clash-free arrangement.
-    """
-    from compchem.build.poses import as_build_result, search_poses  # local: poses imports this module
-
-    search = search_poses(
-        ion_symbol,
-        ion_charge,
-        ligands,
-        multiplicity=multiplicity,
-        seed=seed,
-        n_conformers=n_conformers,
-        max_denticity=max_denticity,
-        n_preopt=n_candidates,
-        k=n_poses,
-        preopt_method=preopt_method,
-        label=label,
-        pi_sites=pi_sites,
-    )
-    return as_build_result(search, pose)
-
-
 def build_ligand(
     name: str,
     smiles: str,
@@ -295,7 +245,9 @@ def build_ligand(
     conformers = embed_conformers(mol, n_conformers, seed, name)[: max(1, n_candidates)]
     results = []
     for i, conf in enumerate(conformers):
-        res = preoptimize(symbols, conf.coordinates_angstrom, charge, multiplicity, preopt_method)
+        res = get_backend("xtb").preoptimize(
+            symbols, conf.coordinates_angstrom, charge, multiplicity, preopt_method
+        )
         log.info(
             "%s conformer %d/%d: %s E=%.6f Ha (%d steps)",
             name,

@@ -20,7 +20,7 @@ import numpy as np
 from rdkit import Chem
 from rdkit.Chem import AllChem
 
-from compchem.backends.xtb import preoptimize
+from compchem.backends import get_backend
 from compchem.build.ligands import mol_from_smiles
 from compchem.build.pose_complex import _complex_mol, _ion_bounds
 from compchem.build.pose_model import COLLAPSE_ANGSTROM, Candidate
@@ -154,7 +154,7 @@ def preoptimize_candidates(
 def _relax_with_method(c: Candidate, method: str, fmax_ev_per_angstrom: float, max_steps: int) -> str:
     """Relax ``c`` in place with ``method``; the reason it failed, or "" on success."""
     try:
-        res = preoptimize(
+        res = get_backend("xtb").preoptimize(
             c.symbols,
             c.coordinates_angstrom,
             c.charge,

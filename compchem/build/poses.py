@@ -79,6 +79,7 @@ __all__ = [
     "CandidateList",
     "LigandPose",
     "as_build_result",
+    "build_cluster",
     "candidate_contacts",
     "clash_violations",
     "deduplicate",
@@ -171,3 +172,51 @@ def search_poses(
     )
     log_search_summary(result)
     return result
+
+
+def build_cluster(
+    ion_symbol: str,
+    ion_charge: int,
+    ligands: list[LigandInput],
+    *,
+    multiplicity: int = 1,
+    seed: int = 42,
+    n_conformers: int = 20,
+    n_candidates: int = 24,
+    preopt_method: str = "GFN2-xTB",
+    max_denticity: int = 3,
+    label: str = "cluster",
+    n_poses: int = 3,
+    pose: int = 0,
+    pi_sites: bool = False,
+) -> dict[str, Any]:
+    """The ``pose``-th lowest distinct pose of ``ion`` + ``ligands`` from the coordination-aware
+    search (``search_poses``: single and chelating placements, wrapped chain
+    conformers, ``n_candidates`` cheap relaxations, deduplication by motif and RMSD).
+
+    Returns a mapping with ``symbols``, ``coordinates_angstrom``, ``fragments``, ``charge``,
+    ``multiplicity``, ``contacts``, ``candidates`` (the ``n_poses`` lowest distinct poses) and
+    ``pose_search`` (counts, timings, motifs, spread). A ligand without lone-pair donors is bound
+    by its aromatic rings (cation–π, C–H edge); ``pi_sites`` adds those poses to every aromatic
+    ligand (off by default).
+
+    Raises
+    ------
+    StructureError
+        A ligand without donor atoms or aromatic ring, or no clash-free arrangement.
+    """
+    search = search_poses(
+        ion_symbol,
+        ion_charge,
+        ligands,
+        multiplicity=multiplicity,
+        seed=seed,
+        n_conformers=n_conformers,
+        max_denticity=max_denticity,
+        n_preopt=n_candidates,
+        k=n_poses,
+        preopt_method=preopt_method,
+        label=label,
+        pi_sites=pi_sites,
+    )
+    return as_build_result(search, pose)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from compchem.backends import get_backend
 from compchem.chem import check_safe_name
 from compchem.errors import InputError
 from compchem.models import XTB_METHODS, LevelOfTheory, cavity_radii
@@ -32,7 +33,7 @@ def check_run_levels(
         if lname not in levels:
             raise InputError(f"run_levels names unknown level '{lname}'; defined: {sorted(levels)}")
         if check_basis and levels[lname].backend == "pyscf":
-            from compchem.backends.pyscf_backend import check_level
+            check_level = get_backend("pyscf").check_level
 
             check_level(levels[lname].single_point_level(), elements, f"run level '{lname}'")
             for stage, what in ((levels[lname].preopt, "preopt"), (levels[lname].geometry, "geometry")):
@@ -65,7 +66,7 @@ def check_frequencies_level(
                 f"(backend is {levels[freq_level].backend})"
             )
         if check_basis:
-            from compchem.backends.pyscf_backend import check_level
+            check_level = get_backend("pyscf").check_level
 
             check_level(levels[freq_level], elements, f"thermo.frequencies_level '{freq_level}'")
 

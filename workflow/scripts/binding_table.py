@@ -1,29 +1,30 @@
 """Adapter: binding-energy table of one level (compchem.jobs.binding_table_job)."""
 
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-# this repository's compchem package, also inside a conda env made from workflow/envs
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 (set by Snakemake)
+from compchem.jobs import binding_table_job, script_errors
 
-from compchem.jobs import binding_table_job, script_errors  # noqa: E402
+if TYPE_CHECKING:
+    # for linters only: Snakemake's script preamble defines `snakemake` (Snakemake 9.27 has no such
+    # name to import at run time; `snakemake.script.Snakemake` is its class)
+    from snakemake.script import snakemake
 
 with script_errors():
     binding_table_job(
-        record_paths=dict(zip(snakemake.params.species, snakemake.input.records, strict=True)),  # noqa: F821
-        clusters=snakemake.params.clusters,  # noqa: F821
-        ion=snakemake.params.ion,  # noqa: F821
-        level_name=snakemake.wildcards.level,  # noqa: F821
-        csv_path=snakemake.output.csv,  # noqa: F821
-        md_path=snakemake.output.md,  # noqa: F821
-        json_path=snakemake.output.json,  # noqa: F821
-        geometry_dir=snakemake.params.geometry_dir,  # noqa: F821
-        log_path=snakemake.log[0],  # noqa: F821
-        exchanges=snakemake.params.exchanges,  # noqa: F821
-        exchange_csv_path=snakemake.output.exchange_csv,  # noqa: F821
-        thermo_paths=dict(zip(snakemake.params.thermo_species, snakemake.input.thermo, strict=True)),  # noqa: F821
-        counterpoise_paths=dict(zip(snakemake.params.cp_clusters, snakemake.input.counterpoise, strict=True)),  # noqa: F821
-        pose_paths=dict(zip(snakemake.params.pose_clusters, snakemake.input.poses, strict=True)),  # noqa: F821
-        solvent_paths=dict(zip(snakemake.params.solvent_species, snakemake.input.solvent, strict=True)),  # noqa: F821
-        scan_csv_path=snakemake.output.scan_csv,  # noqa: F821
+        record_paths=dict(zip(snakemake.params.species, snakemake.input.records, strict=True)),
+        clusters=snakemake.params.clusters,
+        ion=snakemake.params.ion,
+        level_name=snakemake.wildcards.level,
+        csv_path=snakemake.output.csv,
+        md_path=snakemake.output.md,
+        json_path=snakemake.output.json,
+        geometry_dir=snakemake.params.geometry_dir,
+        log_path=snakemake.log[0],
+        exchanges=snakemake.params.exchanges,
+        exchange_csv_path=snakemake.output.exchange_csv,
+        thermo_paths=dict(zip(snakemake.params.thermo_species, snakemake.input.thermo, strict=True)),
+        counterpoise_paths=dict(zip(snakemake.params.cp_clusters, snakemake.input.counterpoise, strict=True)),
+        pose_paths=dict(zip(snakemake.params.pose_clusters, snakemake.input.poses, strict=True)),
+        solvent_paths=dict(zip(snakemake.params.solvent_species, snakemake.input.solvent, strict=True)),
+        scan_csv_path=snakemake.output.scan_csv,
     )

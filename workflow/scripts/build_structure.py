@@ -1,19 +1,20 @@
 """Adapter: starting structure of one species (compchem.jobs.build_structure_job)."""
 
 import json
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-# this repository's compchem package, also inside a conda env made from workflow/envs
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 (set by Snakemake)
+from compchem.jobs import build_structure_job, script_errors
 
-from compchem.jobs import build_structure_job, script_errors  # noqa: E402
+if TYPE_CHECKING:
+    # for linters only: Snakemake's script preamble defines `snakemake` (Snakemake 9.27 has no such
+    # name to import at run time; `snakemake.script.Snakemake` is its class)
+    from snakemake.script import snakemake
 
 with script_errors():
     build_structure_job(
-        definition=json.loads(snakemake.params.definition),  # noqa: F821
-        xyz_path=snakemake.output.xyz,  # noqa: F821
-        build_path=snakemake.output.build,  # noqa: F821
-        cache_dir=snakemake.params.cache,  # noqa: F821
-        log_path=snakemake.log[0],  # noqa: F821
+        definition=json.loads(snakemake.params.definition),
+        xyz_path=snakemake.output.xyz,
+        build_path=snakemake.output.build,
+        cache_dir=snakemake.params.cache,
+        log_path=snakemake.log[0],
     )

@@ -1,20 +1,21 @@
 """Adapter: Gaussian input of one species (compchem.jobs.gaussian_input_job)."""
 
 import json
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-# this repository's compchem package, also inside a conda env made from workflow/envs
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 (set by Snakemake)
+from compchem.jobs import gaussian_input_job, script_errors
 
-from compchem.jobs import gaussian_input_job, script_errors  # noqa: E402
+if TYPE_CHECKING:
+    # for linters only: Snakemake's script preamble defines `snakemake` (Snakemake 9.27 has no such
+    # name to import at run time; `snakemake.script.Snakemake` is its class)
+    from snakemake.script import snakemake
 
 with script_errors():
     gaussian_input_job(
-        build_path=snakemake.input.build,  # noqa: F821
-        level=json.loads(snakemake.params.level),  # noqa: F821
-        gjf_path=snakemake.output.gjf,  # noqa: F821
-        threads=snakemake.threads,  # noqa: F821
-        memory_mb=snakemake.resources.mem_mb,  # noqa: F821
-        geometry_record=snakemake.input.get("geometry"),  # noqa: F821
+        build_path=snakemake.input.build,
+        level=json.loads(snakemake.params.level),
+        gjf_path=snakemake.output.gjf,
+        threads=snakemake.threads,
+        memory_mb=snakemake.resources.mem_mb,
+        geometry_record=snakemake.input.get("geometry"),
     )

@@ -1,16 +1,17 @@
 """Adapter: picture of one optimized structure (compchem.jobs.render_structure_job)."""
 
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-# this repository's compchem package, also inside a conda env made from workflow/envs
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 (set by Snakemake)
+from compchem.jobs import render_structure_job, script_errors
 
-from compchem.jobs import render_structure_job, script_errors  # noqa: E402
+if TYPE_CHECKING:
+    # for linters only: Snakemake's script preamble defines `snakemake` (Snakemake 9.27 has no such
+    # name to import at run time; `snakemake.script.Snakemake` is its class)
+    from snakemake.script import snakemake
 
 with script_errors():
     render_structure_job(
-        record_path=snakemake.input.record,  # noqa: F821
-        png_path=snakemake.output.png,  # noqa: F821
-        log_path=snakemake.log[0],  # noqa: F821
+        record_path=snakemake.input.record,
+        png_path=snakemake.output.png,
+        log_path=snakemake.log[0],
     )

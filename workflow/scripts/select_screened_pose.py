@@ -1,21 +1,22 @@
 """Adapter: with pose screening, the cluster's record is its screened best pose at this level
 (compchem.jobs.select_screened_pose_job)."""
 
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-# this repository's compchem package, also inside a conda env made from workflow/envs
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 (set by Snakemake)
+from compchem.jobs import script_errors, select_screened_pose_job
 
-from compchem.jobs import script_errors, select_screened_pose_job  # noqa: E402
+if TYPE_CHECKING:
+    # for linters only: Snakemake's script preamble defines `snakemake` (Snakemake 9.27 has no such
+    # name to import at run time; `snakemake.script.Snakemake` is its class)
+    from snakemake.script import snakemake
 
 with script_errors():
     select_screened_pose_job(
-        cluster=snakemake.wildcards.species,  # noqa: F821
-        screening_path=snakemake.input.screening,  # noqa: F821
-        best_record_path=snakemake.input.record,  # noqa: F821
-        record_path=snakemake.output.record,  # noqa: F821
-        xyz_path=snakemake.output.xyz,  # noqa: F821
-        poses_path=snakemake.output.poses,  # noqa: F821
-        log_path=snakemake.log[0],  # noqa: F821
+        cluster=snakemake.wildcards.species,
+        screening_path=snakemake.input.screening,
+        best_record_path=snakemake.input.record,
+        record_path=snakemake.output.record,
+        xyz_path=snakemake.output.xyz,
+        poses_path=snakemake.output.poses,
+        log_path=snakemake.log[0],
     )

@@ -1,0 +1,304 @@
+"""Jobs before any DFT: the starting structure of a species (built or taken from the content cache),
+the starting structure of each searched pose of a cluster, and the choice of a cluster's record among
+its DFT-optimized poses (all poses, or the one pose that survived screening at the preopt level)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+
+from compchem import CALC_CODE_VERSION
+from compchem.chem import pose_name
+from compchem.errors import InputError
+from compchem.io.xyz import format_xyz
+from compchem.jobs.common import log, write_outputs
+from compchem.logs import job_log
+from compchem.models import LevelOfTheory
+from compchem.records import Cache, read_json, write_json_atomic, write_text_atomic
+
+#: Bumped when the structure builder changes what it produces (part of the build cache key only, so
+#: rebuilt structures do not invalidate DFT results of structures that did not change).
+BUILD_CODE_VERSION = "2"
+
+
+def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
+    """Starting structure of one species from its plan definition (see ``Plan.species_definition``)."""
+    from compchem.build.cluster import LigandInput, build_ion, build_ligand
+    from compchem.build.poses import build_cluster
+
+    kind = definition["kind"]
+    if kind == "ion":
+        return build_ion(definition["symbol"], definition["charge"], definition["multiplicity"])
+    b = definition["build"]
+    if kind == "ligand" and "geometry" in definition:
+        return curated_ligand(definition)
+    if kind == "ligand":
+        return build_ligand(
+            definition["name"],
+            definition["smiles"],
+            definition["charge"],
+            multiplicity=definition["multiplicity"],
+            seed=b["seed"],
+            n_conformers=b["n_conformers"],
+            n_candidates=b["ligand_candidates"],
+            preopt_method=b["preopt_method"],
+        )
+    ligands = [LigandInput(lig["name"], lig["smiles"], lig["charge"]) for lig in definition["ligands"]]
+    return build_cluster(
+        definition["ion_symbol"],
+        definition["ion_charge"],
+        ligands,
+        multiplicity=definition["multiplicity"],
+        seed=b["seed"],
+        n_conformers=b["n_conformers"],
+        n_candidates=b["n_candidates"],
+        preopt_method=b["preopt_method"],
+        max_denticity=b["max_denticity"],
+        n_poses=b["n_poses"],
+        label=definition["name"],
+    )
+
+
+def curated_ligand(definition: dict[str, Any]) -> dict[str, Any]:
+    """A free ligand at its curated starting geometry (no conformer search, no pre-optimization)."""
+    geometry = definition["geometry"]
+    symbols = list(geometry["symbols"])
+    log.info("%s: curated starting geometry (%d atoms) used as given", definition["name"], len(symbols))
+    return {
+        "symbols": symbols,
+        "coordinates_angstrom": geometry["coordinates_angstrom"],
+        "fragments": [{"name": definition["name"], "atom_indices": list(range(len(symbols)))}],
+        "charge": definition["charge"],
+        "multiplicity": definition["multiplicity"],
+        "contacts": [],
+        "preopt_method": "curated",
+        "preopt_energy_hartree": float("nan"),
+        "candidates": [],
+    }
+
+
+def build_cache_key(definition: dict[str, Any]) -> str:
+    """Content key of a species' starting structure: its definition without the name (two species
+    built alike share one entry), the calculation code version and ``BUILD_CODE_VERSION``."""
+    return hashlib.sha256(
+        json.dumps(
+            {
+                "definition": {k: v for k, v in definition.items() if k != "name"},
+                "code_version": CALC_CODE_VERSION,
+                "build_version": BUILD_CODE_VERSION,
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
+
+
+def build_structure_job(
+    definition: dict[str, Any],
+    xyz_path: str,
+    build_path: str,
+    cache_dir: str | None = None,
+    log_path: str | None = None,
+) -> None:
+    """Build (or take from the content cache) the starting structure of a species and write
+    ``<species>.xyz`` and ``<species>.build.json``."""
+    with job_log(log_path):
+        key = build_cache_key(definition)
+        cache = Cache(cache_dir) if cache_dir else None
+        built = cache.get(key, "build") if cache else None
+        if built is not None and _lacks_pose_coordinates(built, definition):
+            built = _add_pose_coordinates(built, build_structure(definition), definition["name"])
+            cache.put(key, "build", built, overwrite=True)
+        elif built is not None:
+            log.info("%s: reusing cached structure %s", definition["name"], cache.path(key, "build"))
+        else:
+            log.info("%s: building %s structure", definition["name"], definition["kind"])
+            built = build_structure(definition)
+            built["build_hash"] = key
+            if cache:
+                cache.put(key, "build", built, overwrite=False)
+        built = {**built, "name": definition["name"], "definition": definition}
+        write_json_atomic(build_path, built)
+        write_text_atomic(
+            xyz_path,
+            format_xyz(
+                built["symbols"], built["coordinates_angstrom"], f"{definition['name']} starting structure"
+            ),
+        )
+
+
+def _lacks_pose_coordinates(built: dict[str, Any], definition: dict[str, Any]) -> bool:
+    """A cluster build cached before the poses' coordinates were stored (only pose 0 had them).
+    A free ligand's candidates are conformers that never go to DFT and carry no coordinates."""
+    return definition["kind"] == "cluster" and any(
+        "coordinates_angstrom" not in c for c in built.get("candidates", [])
+    )
+
+
+def _add_pose_coordinates(cached: dict[str, Any], fresh: dict[str, Any], name: str) -> dict[str, Any]:
+    """Give an older cached cluster build the coordinates of its searched poses by repeating the
+    (seeded) search. Pose 0 keeps the cached coordinates, so DFT results computed from it keep their
+    content hashes; the other poses come from the new search, which must reproduce pose 0."""
+    old = np.asarray(cached["coordinates_angstrom"], dtype=float)
+    new = np.asarray(fresh["coordinates_angstrom"], dtype=float)
+    deviation = float(np.abs(old - new).max()) if old.shape == new.shape else float("inf")
+    if deviation > 0.05:
+        log.warning(
+            "%s: repeated pose search does not reproduce the cached pose 0 (max deviation %.3g Å); "
+            "using the new search for every pose",
+            name,
+            deviation,
+        )
+        return {**fresh, "build_hash": cached.get("build_hash")}
+    log.info(
+        "%s: cached structure upgraded with the coordinates of %d searched pose(s) "
+        "(repeated search reproduces pose 0 within %.2g Å; pose 0 keeps its cached coordinates)",
+        name,
+        len(fresh["candidates"]),
+        deviation,
+    )
+    candidates = [dict(c) for c in fresh["candidates"]]
+    if candidates:
+        candidates[0]["coordinates_angstrom"] = cached["coordinates_angstrom"]
+    return {**cached, "candidates": candidates}
+
+
+def pose_count(build_path: str, requested: int) -> int:
+    """How many poses of a built cluster go to DFT: ``requested``, or fewer if the search found
+    fewer distinct ones (at least 1: the cluster's own structure)."""
+    return max(1, min(requested, len(read_json(build_path, "build").get("candidates", []))))
+
+
+def pose_structure_job(
+    build_path: str, k: int, xyz_path: str, pose_build_path: str, log_path: str | None = None
+) -> None:
+    """Starting structure of pose ``k`` of a built cluster, written like a species of its own
+    (``<cluster>.pose<k>.build.json`` and ``.xyz``) so that every DFT backend runs it unchanged."""
+    with job_log(log_path):
+        _pose_structure(build_path, k, xyz_path, pose_build_path)
+
+
+def _pose_candidate(built: dict[str, Any], k: int, build_path: str) -> tuple[Any, dict[str, Any]]:
+    """Coordinates and search candidate of pose ``k`` of a built cluster (pose 0: the build's own)."""
+    candidates = built.get("candidates", [])
+    if k == 0:
+        return built["coordinates_angstrom"], candidates[0] if candidates else {}
+    if k < len(candidates) and "coordinates_angstrom" in candidates[k]:
+        return candidates[k]["coordinates_angstrom"], candidates[k]
+    if k < len(candidates):
+        raise InputError(
+            f"{build_path} predates stored pose coordinates; rebuild it "
+            "(snakemake --forcerun build_structure) to upgrade its cache entry"
+        )
+    raise InputError(f"{built['name']}: pose {k} requested, the search kept {len(candidates)}")
+
+
+def _pose_structure(build_path: str, k: int, xyz_path: str, pose_build_path: str) -> None:
+    from compchem.build.poses import candidate_contacts
+
+    built = read_json(build_path, "build")
+    name = pose_name(built["name"], k)
+    coords, cand = _pose_candidate(built, k, build_path)
+    contacts = candidate_contacts(cand) or built.get("contacts", [])
+    pose = {
+        **{key: v for key, v in built.items() if key not in ("candidates", "pose_search")},
+        "name": name,
+        "cluster": built["name"],
+        "pose_rank": k,
+        "coordinates_angstrom": coords,
+        "contacts": contacts,
+        "preopt_method": cand.get("preopt_method", built.get("preopt_method")),
+        "preopt_energy_hartree": cand.get("preopt_energy_hartree", built.get("preopt_energy_hartree")),
+        "preopt_relative_energy_ev": cand.get("relative_energy_ev", 0.0),
+        "motif": cand.get("motif"),
+        "candidates": [],
+    }
+    write_json_atomic(pose_build_path, pose)
+    write_text_atomic(
+        xyz_path,
+        format_xyz(built["symbols"], coords, f"{name} starting structure (pose {k} of {built['name']})"),
+    )
+    log.info(
+        "%s: pose %d of %s, %s %+.3f eV above the best, CN %d (%s)",
+        name,
+        k,
+        built["name"],
+        pose["preopt_method"],
+        pose["preopt_relative_energy_ev"],
+        len(contacts),
+        ", ".join(
+            f"{c['fragment']}:{c['element']}{c['atom']} {c['distance_angstrom']:.2f} Å" for c in contacts
+        ),
+    )
+
+
+def select_pose_job(
+    cluster: str,
+    record_paths: list[str],
+    pose_build_paths: list[str],
+    record_path: str,
+    xyz_path: str,
+    poses_path: str,
+    log_path: str | None = None,
+) -> None:
+    """The cluster's record is its lowest-energy converged DFT pose; ``poses_path`` keeps every
+    pose's energy, its pre-optimization rank and energy, and the spread (SCIENCE.md §3)."""
+    from compchem.analysis.poses import format_poses, summarize_poses
+    from compchem.records import read_record
+
+    with job_log(log_path):
+        builds = [read_json(p, "build") for p in pose_build_paths]
+        ranks = [int(b["pose_rank"]) for b in builds]
+        records = {k: read_record(p) for k, p in zip(ranks, record_paths, strict=True)}
+        summary = summarize_poses(cluster, records, dict(zip(ranks, builds, strict=True)))
+        for line in format_poses(summary):
+            log.info("%s", line)
+        write_json_atomic(poses_path, summary)
+        best = records[summary["selected_pose"]]
+        write_outputs(
+            dataclasses.replace(best, label=cluster),
+            LevelOfTheory.from_record(best.level),
+            record_path,
+            xyz_path,
+        )
+
+
+def select_screened_pose_job(
+    cluster: str,
+    screening_path: str,
+    best_record_path: str,
+    record_path: str,
+    xyz_path: str,
+    poses_path: str,
+    log_path: str | None = None,
+) -> None:
+    """Pose screening (config ``pose_screening: preopt_level``): the poses were ranked at the level's
+    preopt level (``screening_path``, that level's ``poses/<cluster>.json``) and only the best was
+    optimized at this level (``best_record_path``); it is the cluster's record."""
+    from compchem.records import read_record
+
+    with job_log(log_path):
+        screening = read_json(screening_path, "poses")
+        best = read_record(best_record_path)
+        k = screening["selected_pose"]
+        summary = {**screening, "level_energy_hartree": best.energy_hartree, "level": best.level.get("name")}
+        log.info(
+            "%s: %d pose(s) ranked at '%s' (spread %.3f eV); pose %d optimized at '%s': E = %.8f Ha",
+            cluster,
+            screening["n_poses"],
+            screening["ranked_at_level"],
+            screening["energy_spread_ev"],
+            k,
+            summary["level"],
+            best.energy_hartree,
+        )
+        write_json_atomic(poses_path, summary)
+        write_outputs(
+            dataclasses.replace(best, label=cluster),
+            LevelOfTheory.from_record(best.level),
+            record_path,
+            xyz_path,
+        )
