@@ -50,6 +50,7 @@ def parse(path: Path) -> dict[str, dict]:
     runs: dict[str, dict] = {}
     criteria: dict[str, float] = {}
     current = None
+    run: dict = {"steps": []}
     for raw in path.read_text(errors="replace").splitlines():
         line = ANSI.sub("", raw)
         if m := CRITERION.search(line):
@@ -112,7 +113,11 @@ def replay(
             # loosen only: an optimization logged under a looser threshold keeps its own
             rules.append(("qchem_e", {**c, "energy": max(c["energy"], energy_hartree)}))
         if convergence_set is not None:
-            named = dict(zip(("energy", "grms", "gmax", "drms", "dmax"), CONVERGENCE_SETS[convergence_set]))
+            named = dict(
+                zip(
+                    ("energy", "grms", "gmax", "drms", "dmax"), CONVERGENCE_SETS[convergence_set], strict=True
+                )
+            )
             loosened = {k: max(c[k], named[k]) for k in named if k in c}
             rules += [("set_all", loosened), ("set_qchem", loosened)]
         for name, crit in rules:
