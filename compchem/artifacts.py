@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import MISSING, dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, TypeVar
 
 from compchem.errors import DamagedFileError
 
@@ -47,6 +47,9 @@ ABSENT: Any = _Absent()
 
 #: Fields of every artifact that are not keys of its own (see ``Artifact``).
 _BASE_FIELDS = ("schema_version", "extra")
+
+#: the Artifact subclass ``from_dict`` builds (``typing.Self`` needs Python 3.11; the package runs on 3.10)
+_ArtifactT = TypeVar("_ArtifactT", bound="Artifact")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +99,7 @@ class Artifact:
         return values, set(values)
 
     @classmethod
-    def from_dict(cls, data: Any, source: object = None) -> Self:
+    def from_dict(cls: type[_ArtifactT], data: Any, source: object = None) -> _ArtifactT:
         """Rebuild from a mapping read from ``source`` (a path, for the error message).
 
         Raises

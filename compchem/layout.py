@@ -29,19 +29,19 @@ def solvent_dirname(solvent_name: str | None) -> str:
     return f"solvent_{solvent_name}" if solvent_name else "solvent"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class Layout:
     """The paths of one results folder (``results_dir`` of the config) and its content cache
     (``<results>/cache`` unless given: ``compchem progress --cache`` and ``check --cache`` point
     elsewhere)."""
 
     results: str
-    #: given as None (the default) or a path; always a string once built
-    cache: str = None  # type: ignore[assignment]
+    cache: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "results", os.fspath(self.results))
-        cache = os.fspath(self.cache) if self.cache is not None else os.path.join(self.results, "cache")
+    def __init__(self, results: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None) -> None:
+        # written by hand so that a path or None may be given while both fields are always strings
+        object.__setattr__(self, "results", os.fspath(results))
+        cache = os.fspath(cache) if cache is not None else os.path.join(self.results, "cache")
         object.__setattr__(self, "cache", cache)
 
     @classmethod
@@ -152,6 +152,14 @@ class Layout:
     def plot(self, level: str, filename: str) -> str:
         """A figure of a level, e.g. ``binding_energies.png`` or ``series_<name>.png``."""
         return f"{self.results}/{level}/plots/{filename}"
+
+    def model_study(self, level: str, ext: str = "csv") -> str:
+        """The linker x PDOL model-study table (``csv`` or ``md``; config ``model_study``)."""
+        return f"{self.results}/{level}/model_study.{ext}"
+
+    def model_study_plot(self, level: str) -> str:
+        """The model-study figure: E_bind per model combination and the exchange energies."""
+        return self.plot(level, "model_study.png")
 
     def structure_plot(self, level: str, species: str) -> str:
         return f"{self.results}/{level}/plots/structures/{species}.png"

@@ -19,7 +19,7 @@ from typing import Any
 from compchem.chem import pose_name
 from compchem.config import Plan
 from compchem.layout import Layout
-from compchem.models import CalcSpec, LevelOfTheory
+from compchem.models import CalcSpec, LevelOfTheory, coordinate_rows
 from compchem.records import Cache, read_json
 
 #: States of one optimization stage, in the order a run passes through them; ``screened out``: a pose
@@ -91,29 +91,32 @@ def optimization_progress(spec: CalcSpec, cache: Cache) -> list[dict[str, Any]]:
     done; until then stage 2 is ``pending``."""
     level = spec.level
     if level.geometry is not None:
-        return _composite_progress(spec, cache)
+        return _composite_progress(spec, level.geometry, cache)
     if level.preopt is None or len(spec.symbols) == 1:
         return [_stage_row(spec, cache)]
     stage1_spec = dataclasses.replace(spec, level=level.preopt)
     stage1 = _stage_row(stage1_spec, cache)
     final_level = level.without_preopt()
-    if stage1["state"] != "done":
+    # stage 1 is done when its record is in the cache (``_stage_row``)
+    found = cache.find(stage1_spec.reusable_keys(), "record") if stage1["state"] == "done" else None
+    if found is None:
         return [stage1, _pending_row(final_level)]  # its start (stage 1's minimum) is not known yet
-    _, record = cache.find(stage1_spec.reusable_keys(), "record")
+    _, record = found
     stage2_spec = dataclasses.replace(
         spec,
         level=final_level,
-        coordinates_angstrom=tuple(map(tuple, record["coordinates_angstrom"])),
+        coordinates_angstrom=coordinate_rows(record["coordinates_angstrom"]),
     )
     return [stage1, _stage_row(stage2_spec, cache)]
 
 
-def _composite_progress(spec: CalcSpec, cache: Cache) -> list[dict[str, Any]]:
+def _composite_progress(spec: CalcSpec, geometry_level: LevelOfTheory, cache: Cache) -> list[dict[str, Any]]:
     """Stages of a composite ``B//A`` optimization, as ``_run_composite`` runs them: the optimization
-    at A (one or two stages), then the single point at B, pending until A's geometry is known."""
+    at A (``geometry_level``: one or two stages), then the single point at B, pending until A's
+    geometry is known."""
     from compchem.models import CalcResult
 
-    stages = optimization_progress(dataclasses.replace(spec, level=spec.level.geometry), cache)
+    stages = optimization_progress(dataclasses.replace(spec, level=geometry_level), cache)
     single_point = spec.level.single_point_level()
     last = stages[-1]
     stored = cache.get(last["cache_key"], "record") if last["state"] == "done" else None

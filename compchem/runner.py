@@ -13,7 +13,7 @@ import logging
 from typing import IO
 
 from compchem.backends.registry import get_runner
-from compchem.models import CalcResult, CalcSpec, Resources
+from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources, coordinate_rows
 from compchem.records import Cache
 
 #: the logger of the module this code came from (compchem.backends.base), so log lines stay the same
@@ -29,14 +29,14 @@ def run_cached(
     code version), never the species name: a renamed species reuses its record under its new label.
     A finished record is never rewritten; the optimization checkpoint is dropped once it exists.
     """
-    if spec.level.geometry is not None:
+    if (geometry_level := spec.level.geometry) is not None:
         if spec.task == "optimize":
-            return _run_composite(spec, resources, cache, stream)
+            return _run_composite(spec, geometry_level, resources, cache, stream)
         # an energy or gradient at a given geometry: the composite level's single-point level
         spec = dataclasses.replace(spec, level=spec.level.single_point_level())
     key = spec.content_hash()
-    if spec.task == "optimize" and spec.level.preopt is not None and len(spec.symbols) > 1:
-        return _run_staged(spec, resources, cache, stream)
+    if spec.task == "optimize" and (pre_level := spec.level.preopt) is not None and len(spec.symbols) > 1:
+        return _run_staged(spec, pre_level, resources, cache, stream)
     if (cached := _cached_record(spec, cache)) is not None:
         return cached
     runner = get_runner(spec.level.backend, spec.task)
@@ -50,7 +50,9 @@ def run_cached(
 
 def _cached_record(spec: CalcSpec, cache: Cache | None) -> CalcResult | None:
     """The cached record answering ``spec`` (its own, or one of ``spec.reusable_keys()``), relabelled."""
-    found = cache.find(spec.reusable_keys(), "record") if cache is not None else None
+    if cache is None:
+        return None
+    found = cache.find(spec.reusable_keys(), "record")
     if found is None:
         return None
     key, stored = found
@@ -59,15 +61,19 @@ def _cached_record(spec: CalcSpec, cache: Cache | None) -> CalcResult | None:
 
 
 def _run_staged(
-    spec: CalcSpec, resources: Resources, cache: Cache | None, stream: IO[str] | None
+    spec: CalcSpec,
+    pre_level: LevelOfTheory,
+    resources: Resources,
+    cache: Cache | None,
+    stream: IO[str] | None,
 ) -> CalcResult:
-    """Staged optimization: optimize at ``spec.level.preopt`` first, then at the level itself from
-    that geometry. Each stage is an ordinary cached, checkpointed calculation, so a killed staged job
-    resumes inside whichever stage it was in; the combined result is cached under the staged spec."""
+    """Staged optimization: optimize at ``pre_level`` (``spec.level.preopt``) first, then at the level
+    itself from that geometry. Each stage is an ordinary cached, checkpointed calculation, so a killed
+    staged job resumes inside whichever stage it was in; the combined result is cached under the
+    staged spec."""
     key = spec.content_hash()
     if (cached := _cached_record(spec, cache)) is not None:
         return cached
-    pre_level = spec.level.preopt
     log.info("%s: stage 1/2, pre-optimization at '%s' (%s)", spec.label, pre_level.name, pre_level.describe())
     stage1 = run_cached(
         dataclasses.replace(spec, level=pre_level, label=f"{spec.label}@{pre_level.name}"),
@@ -84,7 +90,7 @@ def _run_staged(
     final_spec = dataclasses.replace(
         spec,
         level=spec.level.without_preopt(),
-        coordinates_angstrom=tuple(map(tuple, stage1.coordinates_angstrom)),
+        coordinates_angstrom=coordinate_rows(stage1.coordinates_angstrom),
         hessian_from=stage1.spec_hash,
     )
     stage2 = run_cached(final_spec, resources, cache, stream)
@@ -107,17 +113,21 @@ def _run_staged(
 
 
 def _run_composite(
-    spec: CalcSpec, resources: Resources, cache: Cache | None, stream: IO[str] | None
+    spec: CalcSpec,
+    geometry_level: LevelOfTheory,
+    resources: Resources,
+    cache: Cache | None,
+    stream: IO[str] | None,
 ) -> CalcResult:
-    """Composite protocol ``B//A``: optimize at the geometry level A (itself possibly staged), then one
-    single point at B at A's geometry. Both are ordinary cached calculations, so a finished
-    optimization at A (from any run that used A, e.g. the first stage of a staged level) is reused and
-    only the single point is computed. The result carries A's geometry, convergence and steps, B's
-    energy, and is cached under the composite spec's own content hash."""
+    """Composite protocol ``B//A``: optimize at the geometry level A (``geometry_level``, which is
+    ``spec.level.geometry``; itself possibly staged), then one single point at B at A's geometry.
+    Both are ordinary cached calculations, so a finished optimization at A (from any run that used A,
+    e.g. the first stage of a staged level) is reused and only the single point is computed. The
+    result carries A's geometry, convergence and steps, B's energy, and is cached under the composite
+    spec's own content hash."""
     key = spec.content_hash()
     if (cached := _cached_record(spec, cache)) is not None:
         return cached
-    geometry_level = spec.level.geometry
     energy_level = spec.level.single_point_level()
     log.info(
         "%s: composite %s: geometry at '%s' (%s)",
@@ -158,6 +168,8 @@ def composite_result(spec: CalcSpec, opt: CalcResult, sp: CalcResult) -> CalcRes
     B's single point at that geometry (``sp``, from PySCF or a parsed Gaussian output): A's geometry,
     convergence, steps and gradient norms, B's energy, under the composite spec's content hash."""
     geometry_level = spec.level.geometry
+    if geometry_level is None:
+        raise ValueError(f"{spec.label}: composite_result needs a composite level, not '{spec.level.name}'")
     stages = list(opt.extra.get("stages") or [_stage_summary(opt)])
     stages.append({**_stage_summary(sp), "task": "energy"})
     log.info(

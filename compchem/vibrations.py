@@ -46,17 +46,17 @@ def frequency_plan(
         # a composite run level B//A: its geometries are minima of A, so the frequencies are A's and
         # their corrections go on B's single-point energies (the usual B//A thermochemistry)
         frequencies_level = level_obj.geometry.to_dict()
-    composite = frequencies_level is not None
-    at_run_geometry = composite and settings.get("frequencies_geometry") == "run_level"
-    if composite and frequencies_level.get("backend") == "xtb":
+    if frequencies_level is None:
+        # frequencies at the run level itself, at its own geometries
+        return FrequencyPlan(level_obj, False, False, level_obj.name, level_obj.to_dict(), level_obj, None)
+    at_run_geometry = settings.get("frequencies_geometry") == "run_level"
+    if frequencies_level.get("backend") == "xtb":
         method = frequencies_level["method"]
         return FrequencyPlan(
-            level_obj, composite, at_run_geometry, method, dict(frequencies_level), level_obj, method
+            level_obj, True, at_run_geometry, method, dict(frequencies_level), level_obj, method
         )
-    freq_obj = LevelOfTheory.from_record(frequencies_level) if composite else level_obj
-    return FrequencyPlan(
-        level_obj, composite, at_run_geometry, freq_obj.name, freq_obj.to_dict(), freq_obj, None
-    )
+    freq_obj = LevelOfTheory.from_record(frequencies_level)
+    return FrequencyPlan(level_obj, True, at_run_geometry, freq_obj.name, freq_obj.to_dict(), freq_obj, None)
 
 
 def max_imaginary_tries(plan: FrequencyPlan, settings: dict[str, Any]) -> int:

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compchem.errors import InputError
-from compchem.models import CalcResult, CalcSpec, LevelOfTheory
+from compchem.models import CalcResult, CalcSpec, LevelOfTheory, coordinate_rows
 from compchem.units import hartree_to_ev, hartree_to_kcal_per_mol
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def counterpoise_specs(
         own = dataclasses.replace(
             base,
             symbols=tuple(complex_spec.symbols[i] for i in idx),
-            coordinates_angstrom=tuple(tuple(complex_spec.coordinates_angstrom[i]) for i in idx),
+            coordinates_angstrom=coordinate_rows(complex_spec.coordinates_angstrom[i] for i in idx),
             charge=charge,
             multiplicity=mult,
             label=f"{label}.cp{k}.{name}.own",
@@ -265,7 +265,7 @@ def complex_energy_spec(complex_result: CalcResult, level: LevelOfTheory) -> Cal
     fragments ``counterpoise_specs`` cuts out."""
     return CalcSpec(
         symbols=tuple(complex_result.symbols),
-        coordinates_angstrom=tuple(tuple(r) for r in complex_result.coordinates_angstrom),
+        coordinates_angstrom=coordinate_rows(complex_result.coordinates_angstrom),
         charge=complex_result.charge,
         multiplicity=complex_result.multiplicity,
         level=level.single_point_level(),

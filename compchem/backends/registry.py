@@ -29,7 +29,10 @@ RunFunction = Callable[["CalcSpec", "Resources", "Cache | None", "IO[str] | None
 
 @runtime_checkable
 class Backend(Protocol):
-    """A program that computes energies and structures."""
+    """A program that computes energies and structures.
+
+    A backend class annotates ``name`` and ``tasks`` with these types: a protocol's attributes are
+    matched exactly, and an unannotated tuple literal would read as a tuple of its own length."""
 
     #: the name levels and configs use (``backend:`` of a level)
     name: str
@@ -54,8 +57,8 @@ class PyscfBackend:
     """PySCF (with geomeTRIC): every CalcSpec task in process, frequencies, and the level checks,
     dispersion energies and solvent cavity radii that need PySCF but no SCF."""
 
-    name = "pyscf"
-    tasks = ("energy", "gradient", "optimize", "frequencies")
+    name: str = "pyscf"
+    tasks: tuple[str, ...] = ("energy", "gradient", "optimize", "frequencies")
 
     def available(self) -> bool:
         return _installed("pyscf", "geometric")
@@ -103,8 +106,8 @@ class XtbBackend:
     thermochemistry). Levels name the method (``method:``), not a LevelOfTheory, so run_cached does
     not run xTB."""
 
-    name = "xtb"
-    tasks = ("energy", "optimize", "frequencies")
+    name: str = "xtb"
+    tasks: tuple[str, ...] = ("energy", "optimize", "frequencies")
 
     def available(self) -> bool:
         return _installed("tblite")
@@ -155,8 +158,8 @@ class GaussianBackend:
     """Gaussian 16 as three separable file-based steps (write the input, execute it with the configured
     command, read the output), which the workflow runs as three rules; never in process."""
 
-    name = "gaussian"
-    tasks = ("energy", "optimize")
+    name: str = "gaussian"
+    tasks: tuple[str, ...] = ("energy", "optimize")
 
     def available(self) -> bool:
         """Always: inputs can be written and outputs parsed anywhere; running needs gaussian.command."""

@@ -6,7 +6,8 @@ charge/multiplicity against electron counts, and basis sets covering every eleme
 
 One module per concept: ``files`` (config files, paths), ``schema`` (schema validation), ``ligand_sheet``,
 ``definitions`` (ligand, cluster, exchange), ``species`` and ``levels`` (the checked steps of a plan),
-``settings`` (typed config sections), ``plan`` (the Plan and its queries), ``cost`` (cost warnings),
+``settings`` (typed config sections), ``model_study`` (the linker x PDOL study expanded into
+clusters and exchanges), ``plan`` (the Plan and its queries), ``cost`` (cost warnings),
 ``assemble`` (``build_plan``, ``load_plan``). Every name is re-exported here, so
 ``from compchem.config import ...`` keeps working.
 """
@@ -23,6 +24,7 @@ from compchem.config.ligand_sheet import (
     check_curated_geometry,
     read_ligand_sheet,
 )
+from compchem.config.model_study import ModelStudy, StudyCombination
 from compchem.config.plan import Plan, thermo_dirname
 from compchem.config.schema import load_schema, validate_config
 from compchem.config.settings import BuildSettings, GaussianSettings, SolventSettings, ThermoSettings
@@ -40,8 +42,10 @@ __all__ = [
     "ExchangeDef",
     "GaussianSettings",
     "LigandDef",
+    "ModelStudy",
     "Plan",
     "SolventSettings",
+    "StudyCombination",
     "ThermoSettings",
     "build_plan",
     "check_curated_geometry",

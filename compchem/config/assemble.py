@@ -1,7 +1,8 @@
 """``build_plan``: a config mapping (and the ligand sheet it names) validated into a ``Plan``, as a
-sequence of named steps in a fixed order (schema, ligands, ion, names, clusters, series, exchanges,
-chemistry, levels, thermo settings, cost), so that a config with several mistakes always reports the
-same first one; and ``load_plan`` for a config file."""
+sequence of named steps in a fixed order (schema, ligands, ion, clusters, model-study clusters,
+names, series, exchanges, model-study exchanges, chemistry, levels, thermo settings, cost), so that
+a config with several mistakes always reports the same first one; and ``load_plan`` for a config
+file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from compchem.config.cost import cost_warnings
 from compchem.config.definitions import ClusterDef, ExchangeDef, LigandDef
 from compchem.config.files import load_config_file
 from compchem.config.levels import build_levels, check_frequencies_level, check_run_levels, check_solvent
+from compchem.config.model_study import ModelStudy, add_model_study_clusters, add_model_study_exchanges
 from compchem.config.plan import Plan
 from compchem.config.schema import validate_config
 from compchem.config.species import (
@@ -42,7 +44,7 @@ def build_plan(
     """
     cfg = validate_config(config)
     bases = [Path(b) for b in (base_dirs or [Path.cwd()])]
-    ligands, clusters, exchanges, series, elements = _species(cfg, bases)
+    ligands, clusters, exchanges, series, elements, study = _species(cfg, bases)
     levels = build_levels(cfg)
     check_run_levels(cfg, levels, elements, check_basis)
     check_frequencies_level(cfg, levels, elements, check_basis)
@@ -61,6 +63,7 @@ def build_plan(
         cfg,
         exchanges,
         series,
+        model_study=study,
     )
     if check_basis:
         plan.warnings.extend(cost_warnings(plan))
@@ -75,19 +78,23 @@ def _species(
     dict[str, ExchangeDef],
     dict[str, list[tuple[int, str]]],
     set[str],
+    ModelStudy | None,
 ]:
-    """Ligands, clusters (series included), exchanges, series and the elements of the plan."""
+    """Ligands, clusters (series and model study included), exchanges, series, the elements of the plan
+    and the model study (None without config ``model_study``)."""
     defs = collect_ligand_defs(cfg, bases)
     ion = cfg["ion"]
     ion_name = f"{ion['symbol']}_ion"
     check_charge_multiplicity([ion["symbol"]], ion["charge"], ion["multiplicity"], "ion")
     ligands = index_ligands(defs)
     clusters = build_clusters(cfg, ligands, ion_name)
+    study = add_model_study_clusters(cfg, ligands, clusters, ion_name)
     check_shells_and_names(ion["symbol"], ligands, clusters)
     series = add_series(cfg, ligands, clusters)
     exchanges = build_exchanges(cfg, ion_name, ligands, clusters)
+    study = add_model_study_exchanges(study, exchanges)
     elements = check_chemistry(ion["symbol"], ligands, clusters, exchanges)
-    return ligands, clusters, exchanges, series, elements
+    return ligands, clusters, exchanges, series, elements, study
 
 
 def load_plan(config_path: str | Path, base_dirs: list[str | Path] | None = None) -> Plan:

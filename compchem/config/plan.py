@@ -1,7 +1,7 @@
 """The ``Plan``: everything a run computes, validated (ion, ligands, clusters, levels, exchanges,
-series), with the queries the workflow rules ask of it: which species to compute, their definitions
-for the build step, their atoms, charges and multiplicities, how many poses get DFT, at which level
-poses are screened, where the thermochemistry goes, and the typed settings sections."""
+series, model study), with the queries the workflow rules ask of it: which species to compute, their
+definitions for the build step, their atoms, charges and multiplicities, how many poses get DFT, at
+which level poses are screened, where the thermochemistry goes, and the typed settings sections."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from compchem.build.ligands import mol_from_smiles, symbols_of
 from compchem.chem import POSE_NAME
 from compchem.config.definitions import ClusterDef, ExchangeDef, LigandDef
+from compchem.config.model_study import ModelStudy
 from compchem.config.settings import BuildSettings, GaussianSettings, ThermoSettings
 from compchem.errors import InputError
 from compchem.io.xyz import parse_xyz
@@ -47,6 +48,9 @@ class Plan:
     #: what the config asks for that will likely not finish (printed by ``compchem validate`` and
     #: before a workflow run; not errors)
     warnings: list[str] = field(default_factory=list)
+    #: config ``model_study``: its linker x PDOL combinations and their cluster and exchange names
+    #: (their species are among ``clusters`` and ``exchanges``); None without it
+    model_study: ModelStudy | None = None
 
     @property
     def ion_name(self) -> str:

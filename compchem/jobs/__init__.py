@@ -37,6 +37,7 @@ from compchem.jobs.dft import (
     solvated_level,
     solvent_single_point_job,
 )
+from compchem.jobs.model_study import model_study_job
 from compchem.jobs.tables import binding_table_job, plots_job, render_structure_job
 from compchem.jobs.thermo import THERMO_JOB_SETTINGS, thermo_job
 
@@ -57,6 +58,7 @@ __all__ = [
     "gaussian_parse_job",
     "gaussian_run_job",
     "kept_log",
+    "model_study_job",
     "optimize_job",
     "plots_job",
     "pose_count",

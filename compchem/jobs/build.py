@@ -108,17 +108,18 @@ def build_structure_job(
     with job_log(log_path):
         key = build_cache_key(definition)
         cache = Cache(cache_dir) if cache_dir else None
-        built = cache.get(key, "build") if cache else None
-        if built is not None and _lacks_pose_coordinates(built, definition):
+        built = cache.get(key, "build") if cache is not None else None
+        # a cached build implies a cache
+        if cache is not None and built is not None and _lacks_pose_coordinates(built, definition):
             built = _add_pose_coordinates(built, build_structure(definition), definition["name"])
             cache.put(key, "build", built, overwrite=True)
-        elif built is not None:
+        elif cache is not None and built is not None:
             log.info("%s: reusing cached structure %s", definition["name"], cache.path(key, "build"))
         else:
             log.info("%s: building %s structure", definition["name"], definition["kind"])
             built = build_structure(definition)
             built["build_hash"] = key
-            if cache:
+            if cache is not None:
                 cache.put(key, "build", built, overwrite=False)
         built = {**built, "name": definition["name"], "definition": definition}
         write_json_atomic(build_path, built)

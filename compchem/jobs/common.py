@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from compchem.io.xyz import format_xyz
-from compchem.models import CalcResult, CalcSpec, LevelOfTheory
+from compchem.models import CalcResult, CalcSpec, LevelOfTheory, coordinate_rows
 from compchem.records import Cache, read_json, write_record, write_text_atomic
 
 # every job module logs as ``compchem.jobs``, the name its lines carried before the package split
@@ -55,7 +55,7 @@ def spec_from_build(build_path: str, level: dict[str, Any], task: str = "optimiz
     level_obj = LevelOfTheory.from_record(level)
     return CalcSpec(
         symbols=tuple(built["symbols"]),
-        coordinates_angstrom=tuple(tuple(map(float, r)) for r in built["coordinates_angstrom"]),
+        coordinates_angstrom=coordinate_rows(map(float, r) for r in built["coordinates_angstrom"]),
         charge=int(built["charge"]),
         multiplicity=int(built["multiplicity"]),
         level=level_obj,

@@ -63,7 +63,7 @@ def counterpoise_job(
         out = run_counterpoise(
             complex_result,
             fragments,
-            [tuple(cm) for cm in charges_mults],
+            [(charge, mult) for charge, mult in charges_mults],
             level_obj,
             Resources(threads=threads, memory_mb=memory_mb),
             cache,

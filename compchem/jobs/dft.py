@@ -34,19 +34,30 @@ def optimize_job(
 
     spec = spec_from_build(build_path, level, task)
     cache = Cache(cache_dir) if cache_dir else None
-    keep = cache is not None and log_path is not None
-    if keep:
-        # logs of interrupted runs kept under a key this spec reuses (a level loosened since)
-        keys = spec.reusable_keys()
-        log_key = next((k for k in keys if cache.unfinished_log_path(k).exists()), keys[0])
-    with (
-        kept_log(cache, log_key, log_path) if keep else contextlib.nullcontext(),
-        job_log(log_path) as stream,
-    ):
+    with _kept_log_of(spec, cache, log_path), job_log(log_path) as stream:
         result = run_cached(spec, Resources(threads=threads, memory_mb=memory_mb), cache, stream)
-    if keep:
+    if cache is not None and log_path is not None:
         archive_log(cache, result.spec_hash, log_path)
     write_outputs(result, spec.level, record_path, xyz_path)
+
+
+def _kept_log_of(
+    spec: CalcSpec, cache: Cache | None, log_path: str | None
+) -> contextlib.AbstractContextManager[None]:
+    """``kept_log`` of ``spec``'s job; nothing to keep without a cache or a log."""
+    if cache is None or log_path is None:
+        return contextlib.nullcontext()
+    # logs of interrupted runs kept under a key this spec reuses (a level loosened since)
+    keys = spec.reusable_keys()
+    log_key = next((k for k in keys if cache.unfinished_log_path(k).exists()), keys[0])
+    return kept_log(cache, log_key, log_path)
+
+
+def _geometry_record_of(spec: CalcSpec, geometry_record: str | None) -> str:
+    """``geometry_record``, which a composite level ``B//A`` cannot do without."""
+    if geometry_record is None:
+        raise InputError(f"{spec.label}: composite level '{spec.level.name}' needs its geometry record")
+    return geometry_record
 
 
 def composite_single_point_spec(spec: CalcSpec, geometry_record: str | None) -> CalcSpec:
@@ -54,8 +65,7 @@ def composite_single_point_spec(spec: CalcSpec, geometry_record: str | None) -> 
     ``geometry_record`` (the species' optimized record at A)."""
     from compchem.records import read_record
 
-    if geometry_record is None:
-        raise InputError(f"{spec.label}: composite level '{spec.level.name}' needs its geometry record")
+    geometry_record = _geometry_record_of(spec, geometry_record)
     opt = read_record(geometry_record)
     if tuple(opt.symbols) != spec.symbols:
         raise InputError(f"{spec.label}: the geometry record {geometry_record} holds other atoms")
@@ -117,7 +127,8 @@ def gaussian_parse_job(
         if spec.level.geometry is not None:
             point = composite_single_point_spec(spec, geometry_record)
             single_point = read_result(point, Path(output_path).read_text())
-            result = composite_result(spec, read_record(geometry_record), single_point)
+            opt = read_record(_geometry_record_of(spec, geometry_record))
+            result = composite_result(spec, opt, single_point)
             if cache_dir:
                 Cache(cache_dir).put(point.content_hash(), "record", single_point.to_dict(), overwrite=False)
         else:

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from compchem.jobs.common import log
 from compchem.logs import job_log
-from compchem.models import CalcResult, CalcSpec, Resources
+from compchem.models import CalcResult, CalcSpec, Resources, coordinate_rows
 from compchem.records import Cache, write_json_atomic
 from compchem.vibrations import (
     FrequencyPlan,
@@ -74,7 +74,8 @@ def thermo_job(
         optimize = _optimizer(plan, resources, cache, stream)
         spec = _frequencies_spec(record, plan, spec, optimize)
         if len(record.symbols) == 1:
-            minimum, history = atom_minimum(record), []
+            history: list[dict[str, Any]] = []
+            minimum = atom_minimum(record)
         else:
             minimum, history = _ensure_minimum(spec, plan, settings, resources, optimize, cache, stream)
         moved = geometry_shift(record, plan, minimum)
@@ -146,7 +147,7 @@ def _frequencies_spec(
         log.info("%s: re-optimizing at %s for its frequencies", record.label, plan.name)
         relaxed = optimize(spec)
         check_reoptimized(relaxed, record.label, plan)
-        spec = dataclasses.replace(spec, coordinates_angstrom=tuple(map(tuple, relaxed.coordinates_angstrom)))
+        spec = dataclasses.replace(spec, coordinates_angstrom=coordinate_rows(relaxed.coordinates_angstrom))
     return spec
 
 

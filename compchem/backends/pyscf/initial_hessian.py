@@ -64,15 +64,16 @@ def _preopt_hessian(spec: CalcSpec, track: _Track) -> np.ndarray | None:
     """The final approximate Hessian of the optimization ``spec.hessian_from`` (stage 1 of a staged
     one) from the cache, or None, with a note, when it was not kept (older records, no cache, a
     different atom count): geomeTRIC then starts from its model Hessian."""
+    source = spec.hessian_from
     stored = None
-    if track.cache is not None and spec.hessian_from:
-        stored = track.cache.get(spec.hessian_from, "opt_hessian")
+    if track.cache is not None and source:
+        stored = track.cache.get(source, "opt_hessian")
     n = 3 * len(spec.symbols)
-    if stored is not None:
+    if source and stored is not None:  # something stored implies a source
         hess = np.asarray(stored["hessian_cartesian_hartree_per_bohr2"], dtype=float)
         if hess.shape == (n, n) and np.isfinite(hess).all():
             log.info("%s: geomeTRIC starts from the pre-optimization's final Hessian", spec.label)
-            track.initial_hessian = f"preopt ({spec.hessian_from[:12]})"
+            track.initial_hessian = f"preopt ({source[:12]})"
             return hess
     log.info("%s: no pre-optimization Hessian kept; geomeTRIC starts from its model Hessian", spec.label)
     track.initial_hessian = "model (no preopt Hessian)"

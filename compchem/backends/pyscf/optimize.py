@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -253,7 +254,7 @@ def _geometric_state(grad: np.ndarray) -> dict[str, Any] | None:
         from geometric.step import update_hessian
     except ImportError:
         return None
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and not isinstance(frame.f_locals.get("self"), Optimizer):
         frame = frame.f_back
     if frame is None:

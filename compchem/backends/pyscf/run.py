@@ -84,10 +84,10 @@ def run_pyscf(
             track.history[-1]["energy_hartree"] if track.history else float("nan"),
         )
     n_steps_before = len(track.history)
-    coarse = optimizing and spec.level.opt_grid_level not in (None, spec.level.grid_level)
-    step_level = (
-        dataclasses.replace(spec.level, grid_level=spec.level.opt_grid_level) if coarse else spec.level
-    )
+    step_level, coarse = spec.level, False
+    opt_grid = spec.level.opt_grid_level
+    if optimizing and opt_grid is not None and opt_grid != spec.level.grid_level:
+        step_level, coarse = dataclasses.replace(spec.level, grid_level=opt_grid), True
     out = _scf_ladder(spec, resources, cache, stream, track, step_level, found[0] if found else None)
     final_sp: dict[str, Any] = {}
     if coarse and out.converged:

@@ -1,0 +1,36 @@
+"""The job of the linker-model x PDOL-model study (config ``model_study``): after a level's binding
+table, its rows for every model combination written as CSV and Markdown, and its figure. It reads
+only the binding table JSON, so the study adds no calculation of its own beyond its clusters and
+exchanges, which the plan computes like any other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compchem.jobs.common import log
+from compchem.logs import job_log
+from compchem.models import LevelOfTheory
+from compchem.records import read_json, write_text_atomic
+
+
+def model_study_job(
+    table_json: str,
+    combinations: list[dict[str, Any]],
+    csv_path: str,
+    md_path: str,
+    png_path: str,
+    log_path: str | None = None,
+) -> None:
+    """The model-study table (CSV, Markdown) and figure of one level from its binding table JSON;
+    ``combinations`` are ``StudyCombination.to_dict`` mappings (the cluster and exchange names)."""
+    from compchem.analysis.model_study import model_study_csv, model_study_markdown, model_study_rows
+    from compchem.report.model_study_plot import plot_model_study
+
+    with job_log(log_path):
+        table = read_json(table_json)
+        rows = model_study_rows(table, combinations)
+        label = LevelOfTheory.from_record(table["level_settings"]).describe()
+        write_text_atomic(csv_path, model_study_csv(rows))
+        write_text_atomic(md_path, model_study_markdown(rows, table["level"], label))
+        plot_model_study(rows, label, png_path)
+        log.info("wrote %d model-study rows to %s, %s and %s", len(rows), csv_path, md_path, png_path)
