@@ -192,7 +192,7 @@ def counterpoise_progress(plan: Plan, cache_dir: str | Path | None = None) -> li
     from compchem.analysis.counterpoise import counterpoise_single_points
     from compchem.records import read_record
 
-    if not plan.config.get("thermo", {}).get("counterpoise"):
+    if not plan.counterpoise:
         return []
     layout, cache = _layout_and_cache(plan, cache_dir)
     rows = []

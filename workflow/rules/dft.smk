@@ -60,7 +60,7 @@ rule gaussian_run:
     output:
         out=LAYOUT.gaussian_output("{level}", "{species}"),
     params:
-        command=lambda wc: PLAN.config["gaussian"]["command"],
+        command=lambda wc: PLAN.gaussian.command,
     log:
         LAYOUT.log("{level}", "{species}.gaussian_run"),
     benchmark:
