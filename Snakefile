@@ -30,4 +30,10 @@ rule all:
             level=PLAN.run_levels,
             species=list(PLAN.clusters),
         ),
+        # config model_study: its table and figure (nothing without one)
+        expand(
+            [LAYOUT.model_study("{level}", "csv"), LAYOUT.model_study("{level}", "md"),
+             LAYOUT.model_study_plot("{level}")],
+            level=PLAN.run_levels if PLAN.model_study else [],
+        ),
     default_target: True

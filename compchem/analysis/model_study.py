@@ -61,9 +61,10 @@ LEGEND = [
     "where the run has them.",
     "Orderings of the paper: (1) linker < PDOL: E_bind(Li+-L) < E_bind(Li+-P); (2) PDOL-2L < 2PDOL: "
     "E_bind(Li+(P)(L)2) < E_bind(Li+(P)2), i.e. dE_exchange > 0.",
-    f"Paper (B3LYP/6-311+G(d,p)): Li-imidazolate {PAPER_E_BIND_EV['li_linker']}, Li-PDOL "
-    f"{PAPER_E_BIND_EV['li_pdol']}, Li+ 2PDOL {PAPER_E_BIND_EV['li_pdol2']}, Li+ PDOL-2Im "
-    f"{PAPER_E_BIND_EV['li_pdol_linker2']} eV: both orderings hold, dE_exchange = {PAPER_EXCHANGE_EV} eV.",
+    f"Paper (B3LYP/6-311+G(d,p)): Li-imidazolate {PAPER_E_BIND_EV['li_linker']:.2f}, Li-PDOL "
+    f"{PAPER_E_BIND_EV['li_pdol']:.2f}, Li+ 2PDOL {PAPER_E_BIND_EV['li_pdol2']:.2f}, Li+ PDOL-2Im "
+    f"{PAPER_E_BIND_EV['li_pdol_linker2']:.2f} eV: both orderings hold, "
+    f"dE_exchange = {PAPER_EXCHANGE_EV:.2f} eV.",
 ]
 
 #: columns of the Markdown table

@@ -158,8 +158,6 @@ def add_model_study_exchanges(
                 f"model study: {c.li_pdol2} + 2 {c.linker} -> {c.li_pdol_linker2} + {c.pdol}",
             )
         combinations.append(
-            StudyCombination(
-                c.linker, c.pdol, c.li_linker, c.li_pdol, c.li_pdol2, c.li_pdol_linker2, name
-            )
+            StudyCombination(c.linker, c.pdol, c.li_linker, c.li_pdol, c.li_pdol2, c.li_pdol_linker2, name)
         )
     return ModelStudy(study.linkers, study.pdols, tuple(combinations))

@@ -55,7 +55,8 @@ def plot_model_study(rows: list[dict[str, Any]], level_label: str, path: str | P
 
     exchange = [r["dE_exchange_eV"] for r in rows]
     bottom.bar(x, exchange, 0.5, color=["#6aa84f" if v > 0 else "#cc4125" for v in exchange])
-    bottom.plot(x, [PAPER_EXCHANGE_EV] * len(rows), "D", color="black", markersize=4)
+    bottom.plot(x, [PAPER_EXCHANGE_EV] * len(rows), "D", color="black", markersize=4, label="paper")
+    bottom.legend(fontsize=8, frameon=False, loc="best")
     bottom.axhline(0.0, color="black", linewidth=0.8)
     bottom.set_ylabel("ΔE exchange (eV)")
     bottom.set_title("Li⁺(P)₂ + 2 L → Li⁺(P)(L)₂ + P (> 0: PDOL-2L < 2PDOL holds)", fontsize=9)

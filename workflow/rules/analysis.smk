@@ -62,3 +62,32 @@ rule binding_table:
         "../envs/compchem.yaml"
     script:
         "../scripts/binding_table.py"
+
+
+# Linker x PDOL model study (config model_study): its rows from the binding table only. Targeted by
+# rule `all` only when the config has a model_study.
+rule model_study:
+    input:
+        table=finished(LAYOUT.binding_energies("{level}", "json")),
+    output:
+        csv=LAYOUT.model_study("{level}", "csv"),
+        md=LAYOUT.model_study("{level}", "md"),
+        png=report(
+            LAYOUT.model_study_plot("{level}"),
+            caption="../report/model_study.rst",
+            category="Binding energies",
+        ),
+    params:
+        combinations=PLAN.model_study.params() if PLAN.model_study else [],
+    log:
+        LAYOUT.log("{level}", "model_study"),
+    benchmark:
+        LAYOUT.benchmark("{level}", "model_study")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/compchem.yaml"
+    script:
+        "../scripts/model_study.py"
