@@ -15,11 +15,13 @@ version 1 is every file written so far, which carry no such key; a later version
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator
 from dataclasses import MISSING, dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from compchem.errors import DamagedFileError
+from compchem.records import read_json
 
 
 class _Absent:
@@ -128,6 +130,12 @@ class Artifact:
         return cls(**values, schema_version=version, extra=extra)
 
 
+def read_artifact(cls: type[_ArtifactT], path: str | os.PathLike[str]) -> _ArtifactT:
+    """The file of kind ``cls`` at ``path``, checked twice: by ``read_json`` (parses, checksum,
+    ``REQUIRED_KEYS``) and by ``cls.from_dict`` (every key the class needs, schema version)."""
+    return cls.from_dict(read_json(path, cls.KIND), source=path)
+
+
 @dataclass(frozen=True, kw_only=True)
 class BuildRecord(Artifact):
     """A species' starting structure (``structures/<species>.build.json``, and the cache's ``build``
@@ -160,6 +168,25 @@ class BuildRecord(Artifact):
     def is_pose(self) -> bool:
         """Whether this is the build of one pose of a cluster (``<cluster>.pose<k>``)."""
         return self.cluster is not ABSENT
+
+    @property
+    def species(self) -> str:
+        """The species' ``name``; like reading the key, ``KeyError`` for a cache entry (it has none)."""
+        if isinstance(self.name, _Absent):
+            raise KeyError("name")
+        return self.name
+
+    @property
+    def rank(self) -> int:
+        """The ``pose_rank``; like reading the key, ``KeyError`` for a build without one."""
+        if isinstance(self.pose_rank, _Absent):
+            raise KeyError("pose_rank")
+        return self.pose_rank
+
+    @property
+    def search_candidates(self) -> list[dict[str, Any]]:
+        """The ``candidates`` of the build's search (empty where the file has no such key)."""
+        return [] if isinstance(self.candidates, _Absent) else self.candidates
 
     def _items(self) -> Iterator[tuple[str, Any]]:
         items = list(super()._items())

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from compchem.artifacts import PoseSummary, read_artifact
 from compchem.chem import pose_name
 from compchem.config import Plan
 from compchem.layout import Layout
@@ -239,7 +240,9 @@ def _screened_out(plan: Plan, level: str, species: str) -> bool:
     if screening is None or cluster == species:
         return False
     path = Path(Layout(plan.results_dir).poses(screening, cluster))
-    return path.exists() and pose_name(cluster, int(read_json(path, "poses")["selected_pose"])) != species
+    return (
+        path.exists() and pose_name(cluster, int(read_artifact(PoseSummary, path).selected_pose)) != species
+    )
 
 
 def _fmt(value: Any, spec: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from compchem.artifacts import ThermoRecord
 from compchem.errors import InputError
 from compchem.models import CalcResult, LevelOfTheory
 from compchem.thermo import Thermo, thermochemistry
@@ -158,34 +159,34 @@ def thermo_document(
     electronic_hartree: float,
     thermo: Thermo,
     scan: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """The content of a species' thermo file (its keys in this order)."""
+) -> ThermoRecord:
+    """The content of a species' thermo file (``ThermoRecord.to_dict`` writes its keys in order)."""
     freq = dict(minimum["frequencies"])
     freq.pop("hessian", None)
     freq.pop("normal_modes_cartesian", None)
-    return {
-        "label": record.label,
-        "level": plan.level.name,
+    return ThermoRecord(
+        label=record.label,
+        level=plan.level.name,
         # the level of the frequencies, thermal corrections and the geometries below
-        "frequencies_level": plan.name,
-        "frequencies_level_settings": plan.settings,
-        "composite": plan.composite,
+        frequencies_level=plan.name,
+        frequencies_level_settings=plan.settings,
+        composite=plan.composite,
         # composite: "reoptimized" (frequencies at the frequencies level's own minimum) or
         # "run_level" (Hessian at the record's geometry)
-        "frequencies_geometry": ("run_level" if plan.at_run_geometry else "reoptimized")
+        frequencies_geometry=("run_level" if plan.at_run_geometry else "reoptimized")
         if plan.composite
         else None,
         # at the frequencies level's minimum (composite: not the energy the corrections go on)
-        "energy_hartree": minimum["energy_hartree"],
-        "electronic_energy_hartree": electronic_hartree,
-        "is_minimum": minimum["is_minimum"],
-        "n_imaginary": minimum["n_imaginary"],
-        "coordinates_angstrom": minimum["coordinates_angstrom"],
-        "frequencies": freq,
-        "imaginary_mode_history": history,
+        energy_hartree=minimum["energy_hartree"],
+        electronic_energy_hartree=electronic_hartree,
+        is_minimum=minimum["is_minimum"],
+        n_imaginary=minimum["n_imaginary"],
+        coordinates_angstrom=minimum["coordinates_angstrom"],
+        frequencies=freq,
+        imaginary_mode_history=history,
         # composite: how far the re-optimization at the frequencies level moved the structure
-        "frequencies_geometry_change": moved,
-        "thermo": dataclasses.asdict(thermo),
-        "temperature_scan": scan,
-        "settings": settings,
-    }
+        frequencies_geometry_change=moved,
+        thermo=dataclasses.asdict(thermo),
+        temperature_scan=scan,
+        settings=settings,
+    )

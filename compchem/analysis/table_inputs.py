@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from compchem.analysis.poses import cluster_pose_records, select_pose
+from compchem.artifacts import BuildRecord, CounterpoiseRecord, ThermoRecord, read_artifact
 from compchem.chem import pose_name
 from compchem.layout import Layout
 from compchem.models import CalcResult
-from compchem.records import read_json, read_record
+from compchem.records import read_record
 
 
 @dataclass
@@ -40,7 +41,8 @@ def _pose_builds(plan: Any, cluster: str, ranks: list[int]) -> dict[int, dict[st
     for k in ranks:
         path = Path(Layout(plan.results_dir).build(pose_name(cluster, k)))
         if path.exists():
-            builds[k] = read_json(path, "build")
+            # select_pose reads a build's optional keys as a mapping
+            builds[k] = read_artifact(BuildRecord, path).to_dict()
     return builds
 
 
@@ -61,11 +63,12 @@ def load_table_inputs(plan: Any, folder: Path) -> TableInputs:
     # thermochemistry and counterpoise results next to the records (results/<level>/thermo or
     # thermo_<frequencies level>, counterpoise)
     layout, level = Layout.of_level_dir(folder.parent)
+    # the table arithmetic reads them as mappings: checked as artifacts, handed on as their content
     extra = {
-        kind: {p.stem: read_json(p, kind) for p in sorted(Path(folder_of).glob("*.json"))}
-        for kind, folder_of in (
-            ("thermo", layout.thermo_dir(level, plan.thermo_dirname)),
-            ("counterpoise", layout.counterpoise_dir(level)),
+        cls.KIND: {p.stem: read_artifact(cls, p).to_dict() for p in sorted(Path(folder_of).glob("*.json"))}
+        for cls, folder_of in (
+            (ThermoRecord, layout.thermo_dir(level, plan.thermo_dirname)),
+            (CounterpoiseRecord, layout.counterpoise_dir(level)),
         )
     }
     exchanges = [

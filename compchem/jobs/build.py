@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 
 from compchem import CALC_CODE_VERSION
+from compchem.artifacts import ABSENT, BuildRecord, PoseSummary, read_artifact
 from compchem.chem import pose_name
 from compchem.errors import InputError
 from compchem.io.xyz import format_xyz
 from compchem.jobs.common import log, write_outputs
 from compchem.logs import job_log
 from compchem.models import LevelOfTheory
-from compchem.records import Cache, read_json, write_json_atomic, write_text_atomic
+from compchem.records import Cache, write_json_atomic, write_text_atomic
 
 #: Bumped when the structure builder changes what it produces (part of the build cache key only, so
 #: rebuilt structures do not invalidate DFT results of structures that did not change).
@@ -121,12 +122,14 @@ def build_structure_job(
             built["build_hash"] = key
             if cache is not None:
                 cache.put(key, "build", built, overwrite=False)
-        built = {**built, "name": definition["name"], "definition": definition}
-        write_json_atomic(build_path, built)
+        record = dataclasses.replace(
+            BuildRecord.from_dict(built, source=build_path), name=definition["name"], definition=definition
+        )
+        write_json_atomic(build_path, record.to_dict())
         write_text_atomic(
             xyz_path,
             format_xyz(
-                built["symbols"], built["coordinates_angstrom"], f"{definition['name']} starting structure"
+                record.symbols, record.coordinates_angstrom, f"{definition['name']} starting structure"
             ),
         )
 
@@ -170,7 +173,7 @@ def _add_pose_coordinates(cached: dict[str, Any], fresh: dict[str, Any], name: s
 def pose_count(build_path: str, requested: int) -> int:
     """How many poses of a built cluster go to DFT: ``requested``, or fewer if the search found
     fewer distinct ones (at least 1: the cluster's own structure)."""
-    return max(1, min(requested, len(read_json(build_path, "build").get("candidates", []))))
+    return max(1, min(requested, len(read_artifact(BuildRecord, build_path).search_candidates)))
 
 
 def pose_structure_job(
@@ -182,11 +185,11 @@ def pose_structure_job(
         _pose_structure(build_path, k, xyz_path, pose_build_path)
 
 
-def _pose_candidate(built: dict[str, Any], k: int, build_path: str) -> tuple[Any, dict[str, Any]]:
+def _pose_candidate(built: BuildRecord, k: int, build_path: str) -> tuple[Any, dict[str, Any]]:
     """Coordinates and search candidate of pose ``k`` of a built cluster (pose 0: the build's own)."""
-    candidates = built.get("candidates", [])
+    candidates = built.search_candidates
     if k == 0:
-        return built["coordinates_angstrom"], candidates[0] if candidates else {}
+        return built.coordinates_angstrom, candidates[0] if candidates else {}
     if k < len(candidates) and "coordinates_angstrom" in candidates[k]:
         return candidates[k]["coordinates_angstrom"], candidates[k]
     if k < len(candidates):
@@ -194,44 +197,53 @@ def _pose_candidate(built: dict[str, Any], k: int, build_path: str) -> tuple[Any
             f"{build_path} predates stored pose coordinates; rebuild it "
             "(snakemake --forcerun build_structure) to upgrade its cache entry"
         )
-    raise InputError(f"{built['name']}: pose {k} requested, the search kept {len(candidates)}")
+    raise InputError(f"{built.species}: pose {k} requested, the search kept {len(candidates)}")
+
+
+def pose_build(built: BuildRecord, k: int, build_path: str) -> BuildRecord:
+    """The build of pose ``k`` of a built cluster: the cluster's build with the pose's structure,
+    contacts and pre-optimization, without the cluster's search (an empty ``candidates`` list)."""
+    from compchem.build.poses import candidate_contacts
+
+    coords, cand = _pose_candidate(built, k, build_path)
+    return dataclasses.replace(
+        built,
+        name=pose_name(built.species, k),
+        cluster=built.species,
+        pose_rank=k,
+        coordinates_angstrom=coords,
+        contacts=candidate_contacts(cand) or built.contacts,
+        preopt_method=cand.get("preopt_method", built.preopt_method),
+        preopt_energy_hartree=cand.get("preopt_energy_hartree", built.preopt_energy_hartree),
+        preopt_relative_energy_ev=cand.get("relative_energy_ev", 0.0),
+        motif=cand.get("motif"),
+        candidates=[],
+        pose_search=ABSENT,
+    )
 
 
 def _pose_structure(build_path: str, k: int, xyz_path: str, pose_build_path: str) -> None:
-    from compchem.build.poses import candidate_contacts
-
-    built = read_json(build_path, "build")
-    name = pose_name(built["name"], k)
-    coords, cand = _pose_candidate(built, k, build_path)
-    contacts = candidate_contacts(cand) or built.get("contacts", [])
-    pose = {
-        **{key: v for key, v in built.items() if key not in ("candidates", "pose_search")},
-        "name": name,
-        "cluster": built["name"],
-        "pose_rank": k,
-        "coordinates_angstrom": coords,
-        "contacts": contacts,
-        "preopt_method": cand.get("preopt_method", built.get("preopt_method")),
-        "preopt_energy_hartree": cand.get("preopt_energy_hartree", built.get("preopt_energy_hartree")),
-        "preopt_relative_energy_ev": cand.get("relative_energy_ev", 0.0),
-        "motif": cand.get("motif"),
-        "candidates": [],
-    }
-    write_json_atomic(pose_build_path, pose)
+    built = read_artifact(BuildRecord, build_path)
+    pose = pose_build(built, k, build_path)
+    write_json_atomic(pose_build_path, pose.to_dict())
     write_text_atomic(
         xyz_path,
-        format_xyz(built["symbols"], coords, f"{name} starting structure (pose {k} of {built['name']})"),
+        format_xyz(
+            built.symbols,
+            pose.coordinates_angstrom,
+            f"{pose.name} starting structure (pose {k} of {built.species})",
+        ),
     )
     log.info(
         "%s: pose %d of %s, %s %+.3f eV above the best, CN %d (%s)",
-        name,
+        pose.name,
         k,
-        built["name"],
-        pose["preopt_method"],
-        pose["preopt_relative_energy_ev"],
-        len(contacts),
+        built.species,
+        pose.preopt_method,
+        pose.preopt_relative_energy_ev,
+        len(pose.contacts),
         ", ".join(
-            f"{c['fragment']}:{c['element']}{c['atom']} {c['distance_angstrom']:.2f} Å" for c in contacts
+            f"{c['fragment']}:{c['element']}{c['atom']} {c['distance_angstrom']:.2f} Å" for c in pose.contacts
         ),
     )
 
@@ -251,14 +263,18 @@ def select_pose_job(
     from compchem.records import read_record
 
     with job_log(log_path):
-        builds = [read_json(p, "build") for p in pose_build_paths]
-        ranks = [int(b["pose_rank"]) for b in builds]
+        builds = [read_artifact(BuildRecord, p) for p in pose_build_paths]
+        ranks = [int(b.rank) for b in builds]
         records = {k: read_record(p) for k, p in zip(ranks, record_paths, strict=True)}
-        summary = summarize_poses(cluster, records, dict(zip(ranks, builds, strict=True)))
-        for line in format_poses(summary):
+        # summarize_poses reads the builds' optional keys as a mapping (``.get``)
+        summary = PoseSummary.from_dict(
+            summarize_poses(cluster, records, {k: b.to_dict() for k, b in zip(ranks, builds, strict=True)}),
+            source=poses_path,
+        )
+        for line in format_poses(summary.to_dict()):
             log.info("%s", line)
-        write_json_atomic(poses_path, summary)
-        best = records[summary["selected_pose"]]
+        write_json_atomic(poses_path, summary.to_dict())
+        best = records[summary.selected_pose]
         write_outputs(
             dataclasses.replace(best, label=cluster),
             LevelOfTheory.from_record(best.level),
@@ -282,21 +298,22 @@ def select_screened_pose_job(
     from compchem.records import read_record
 
     with job_log(log_path):
-        screening = read_json(screening_path, "poses")
+        screening = read_artifact(PoseSummary, screening_path)
         best = read_record(best_record_path)
-        k = screening["selected_pose"]
-        summary = {**screening, "level_energy_hartree": best.energy_hartree, "level": best.level.get("name")}
+        summary = dataclasses.replace(
+            screening, level_energy_hartree=best.energy_hartree, level=best.level.get("name")
+        )
         log.info(
             "%s: %d pose(s) ranked at '%s' (spread %.3f eV); pose %d optimized at '%s': E = %.8f Ha",
             cluster,
-            screening["n_poses"],
-            screening["ranked_at_level"],
-            screening["energy_spread_ev"],
-            k,
-            summary["level"],
+            screening.n_poses,
+            screening.ranked_at_level,
+            screening.energy_spread_ev,
+            screening.selected_pose,
+            summary.level,
             best.energy_hartree,
         )
-        write_json_atomic(poses_path, summary)
+        write_json_atomic(poses_path, summary.to_dict())
         write_outputs(
             dataclasses.replace(best, label=cluster),
             LevelOfTheory.from_record(best.level),

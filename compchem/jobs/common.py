@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from compchem.artifacts import BuildRecord, read_artifact
 from compchem.io.xyz import format_xyz
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, coordinate_rows
-from compchem.records import Cache, read_json, write_record, write_text_atomic
+from compchem.records import Cache, write_record, write_text_atomic
 
 # every job module logs as ``compchem.jobs``, the name its lines carried before the package split
 log = logging.getLogger("compchem.jobs")
@@ -51,17 +52,17 @@ def script_errors() -> Iterator[None]:
 
 def spec_from_build(build_path: str, level: dict[str, Any], task: str = "optimize") -> CalcSpec:
     """The CalcSpec of a built species (``<species>.build.json``) at a level given as a mapping."""
-    built = read_json(build_path, "build")
+    built = read_artifact(BuildRecord, build_path)
     level_obj = LevelOfTheory.from_record(level)
     return CalcSpec(
-        symbols=tuple(built["symbols"]),
-        coordinates_angstrom=coordinate_rows(map(float, r) for r in built["coordinates_angstrom"]),
-        charge=int(built["charge"]),
-        multiplicity=int(built["multiplicity"]),
+        symbols=tuple(built.symbols),
+        coordinates_angstrom=coordinate_rows(map(float, r) for r in built.coordinates_angstrom),
+        charge=int(built.charge),
+        multiplicity=int(built.multiplicity),
         level=level_obj,
         task=task,
-        label=built["name"],
-        fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in built["fragments"]),
+        label=built.species,
+        fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in built.fragments),
     )
 
 

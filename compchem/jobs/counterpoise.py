@@ -24,6 +24,7 @@ from compchem.analysis.counterpoise import (
     fragment_row,
     record_fragments,
 )
+from compchem.artifacts import CounterpoiseRecord
 from compchem.errors import InputError
 from compchem.jobs.common import archive_log
 from compchem.logs import job_log
@@ -72,7 +73,7 @@ def counterpoise_job(
         )
     if cache is not None and log_path is not None:
         archive_log(cache, counterpoise_log_key(out), log_path)
-    write_json_atomic(out_path, out)
+    write_json_atomic(out_path, CounterpoiseRecord.from_dict(out, source=out_path).to_dict())
 
 
 def counterpoise_log_key(analysis: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from compchem.artifacts import SolventRecord
 from compchem.errors import InputError
 from compchem.jobs.common import archive_log, kept_log, log, spec_from_build, write_outputs
 from compchem.logs import job_log
@@ -200,22 +201,19 @@ def solvent_single_point_job(
             result.energy_hartree,
             solvation,
         )
-    write_json_atomic(
-        out_path,
-        {
-            "label": record.label,
-            "level": gas.name,
-            "solvent": dict(solvent),
-            "description": f"{medium_label(solvated.to_dict())} single point at the gas-phase "
-            f"{gas.name} geometry",
-            "energy_hartree": result.energy_hartree,
-            "gas_energy_hartree": record.energy_hartree,
-            "solvation_energy_hartree": solvation,
-            "cavity_radii_angstrom": radii,
-            "spec_hash": result.spec_hash,
-            "gas_spec_hash": record.spec_hash,
-            "wall_time_s": result.wall_time_s,
-        },
+    solvent_record = SolventRecord(
+        label=record.label,
+        level=gas.name,
+        solvent=dict(solvent),
+        description=f"{medium_label(solvated.to_dict())} single point at the gas-phase {gas.name} geometry",
+        energy_hartree=result.energy_hartree,
+        gas_energy_hartree=record.energy_hartree,
+        solvation_energy_hartree=solvation,
+        cavity_radii_angstrom=radii,
+        spec_hash=result.spec_hash,
+        gas_spec_hash=record.spec_hash,
+        wall_time_s=result.wall_time_s,
     )
+    write_json_atomic(out_path, solvent_record.to_dict())
     if cache is not None and log_path is not None:
         archive_log(cache, result.spec_hash, log_path)

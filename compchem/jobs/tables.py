@@ -7,6 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from compchem.artifacts import (
+    Artifact,
+    CounterpoiseRecord,
+    PoseSummary,
+    SolventRecord,
+    ThermoRecord,
+    read_artifact,
+)
 from compchem.jobs.common import log
 from compchem.logs import job_log
 from compchem.models import LevelOfTheory
@@ -38,12 +46,12 @@ def binding_table_job(
 
     with job_log(log_path):
         records = {name: read_record(path) for name, path in record_paths.items()}
-        thermo = {name: read_json(path, "thermo") for name, path in (thermo_paths or {}).items()}
-        counterpoise = {
-            name: read_json(path, "counterpoise") for name, path in (counterpoise_paths or {}).items()
-        }
-        poses = {name: read_json(path, "poses") for name, path in (pose_paths or {}).items()}
-        solvent = {name: read_json(path, "solvent") for name, path in (solvent_paths or {}).items()}
+        # the table arithmetic (compchem.analysis.binding) reads these files as mappings: each is
+        # checked as its artifact and handed on as the mapping it holds
+        thermo = _read_all(ThermoRecord, thermo_paths)
+        counterpoise = _read_all(CounterpoiseRecord, counterpoise_paths)
+        poses = _read_all(PoseSummary, pose_paths)
+        solvent = _read_all(SolventRecord, solvent_paths)
         rows = binding_rows(
             records,
             clusters,
@@ -69,6 +77,11 @@ def binding_table_job(
             scan_csv_path=scan_csv_path,
         )
         log.info("wrote %d binding rows to %s and %d exchange rows", len(rows), csv_path, len(ex_rows))
+
+
+def _read_all(cls: type[Artifact], paths: dict[str, str] | None) -> dict[str, dict[str, Any]]:
+    """Species name -> content of its file of kind ``cls`` (checked, see ``read_artifact``)."""
+    return {name: read_artifact(cls, path).to_dict() for name, path in (paths or {}).items()}
 
 
 def plots_job(

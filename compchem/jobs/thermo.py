@@ -95,7 +95,9 @@ def thermo_job(
         )
     write_json_atomic(
         out_path,
-        thermo_document(record, plan, settings, minimum, history, moved, electronic_hartree, thermo, scan),
+        thermo_document(
+            record, plan, settings, minimum, history, moved, electronic_hartree, thermo, scan
+        ).to_dict(),
     )
 
 
