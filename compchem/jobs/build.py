@@ -61,6 +61,7 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
         max_denticity=b["max_denticity"],
         n_poses=b["n_poses"],
         label=definition["name"],
+        pi_sites=b.get("pi_sites", False),
     )
 
 
