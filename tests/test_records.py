@@ -36,6 +36,24 @@ def test_hash_ignores_label_but_not_science():
     assert spec(level=LevelOfTheory.from_dict("other", {"basis": "sto-3g"})).content_hash() == h
 
 
+def test_per_element_basis_hashes_by_the_elements_present():
+    """A Zn basis in a level does not change the hash of a Zn-free species (its results are reused),
+    but does where a present element's basis changes; staged and composite levels alike."""
+    h = spec().content_hash()
+    with_zn = LevelOfTheory.from_dict("t", {"basis": {"default": "sto-3g", "Zn": "def2-svp"}})
+    assert spec(level=with_zn).content_hash() == h
+    li_other = LevelOfTheory.from_dict("t", {"basis": {"default": "sto-3g", "Li": "3-21g"}})
+    assert spec(level=li_other).content_hash() != h
+    # the same map on a structure that holds the element counts it
+    zn = spec(symbols=("Zn", "O", "H", "H"), charge=2)
+    assert zn.content_hash() != spec(symbols=("Zn", "O", "H", "H"), charge=2, level=with_zn).content_hash()
+    levels = {"pre": {"basis": "sto-3g"}, "pre_zn": {"basis": {"default": "sto-3g", "Zn": "def2-svp"}}}
+    staged = LevelOfTheory.from_dict("t", {"basis": "3-21g", "preopt_level": "pre"}, levels)
+    staged_zn = LevelOfTheory.from_dict("t", {"basis": "3-21g", "preopt_level": "pre_zn"}, levels)
+    assert staged.preopt is not None and staged_zn.preopt is not None
+    assert spec(level=staged).content_hash() == spec(level=staged_zn).content_hash()
+
+
 def test_level_rejects_unknown_keys():
     from compchem.errors import InputError
 

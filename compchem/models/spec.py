@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 
 from compchem import CALC_CODE_VERSION
 from compchem.errors import InputError
@@ -74,9 +74,13 @@ class CalcSpec:
     def content_hash(self) -> str:
         """SHA-256 of everything that determines the result (geometry rounded to 1e-6 Å).
 
+        A per-element basis counts only for the elements present: where every atom of the structure
+        gets one basis (``{default: 6-311+G(d,p), Zn: def2-TZVP}`` on a Zn-free ligand) the hash is
+        that of the plain level with that basis, so a Zn-free species reuses its results.
+
         ``opt_convergence_rule`` and ``opt_grid_level`` count for optimizations only: a single point
         or Hessian at a given geometry does not depend on how that geometry was converged."""
-        level = self.level.science_dict()
+        level = _basis_of_present_elements(self.level.science_dict(), set(self.symbols))
         if self.task != "optimize":
             level.pop("opt_convergence_rule", None)
             level.pop("opt_grid_level", None)
@@ -108,3 +112,20 @@ class CalcSpec:
             if key not in keys:
                 keys.append(key)
         return tuple(keys)
+
+
+def _basis_of_present_elements(level: dict[str, Any], elements: set[str]) -> dict[str, Any]:
+    """``level`` (a ``science_dict``) with each per-element basis map reduced to ``elements``: one
+    basis name where all of them get the same basis, else the map of those elements only (sorted),
+    also inside the stage-1 (``preopt``) and geometry levels of staged and composite levels."""
+    out = dict(level)
+    basis = out.get("basis")
+    if isinstance(basis, dict):
+        default = basis.get("default")
+        used = {el: basis.get(el, default) for el in sorted(elements)}
+        names = set(used.values())
+        out["basis"] = names.pop() if len(names) == 1 and None not in names else used
+    for key in ("preopt", "geometry"):
+        if isinstance(out.get(key), dict):
+            out[key] = _basis_of_present_elements(out[key], elements)
+    return out
