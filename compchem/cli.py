@@ -236,6 +236,48 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_model_study(args: argparse.Namespace) -> int:
+    """The model-study table and figure of what has finished so far (unfinished cells '–'), written
+    beside the records as ``model_study_partial.{csv,md}`` and ``plots/model_study_partial.png``,
+    so that the workflow's own ``model_study`` outputs stay those of the complete study."""
+    from compchem.analysis.binding import binding_rows, exchange_rows
+    from compchem.analysis.table_inputs import load_table_inputs
+    from compchem.errors import InputError
+    from compchem.jobs.model_study import write_model_study
+
+    plan = _plan(args)
+    if plan.model_study is None:
+        raise InputError(f"config {_config_files(args)} has no model_study section")
+    found = load_table_inputs(plan, Path(args.records))
+    if not found.records:
+        raise InputError(f"no records of the config's species in {args.records}")
+    rows = binding_rows(
+        found.records,
+        found.clusters,
+        plan.ion_name,
+        poses=found.poses,
+        thermo=found.thermo,
+        counterpoise=found.counterpoise,
+    )
+    any_record = next(iter(found.records.values()))
+    table = {
+        "level": any_record.level["name"],
+        "level_settings": any_record.level,
+        "rows": rows,
+        "exchanges": exchange_rows(found.records, found.exchanges, found.thermo),
+    }
+    out = Path(args.out) if args.out else Path(args.records).resolve().parent
+    (out / "plots").mkdir(parents=True, exist_ok=True)
+    paths = [
+        out / "model_study_partial.csv",
+        out / "model_study_partial.md",
+        out / "plots" / "model_study_partial.png",
+    ]
+    write_model_study(table, plan.model_study.params(), *map(str, paths), partial=True)
+    print(paths[1].read_text(), end="")
+    return 0
+
+
 def cmd_parity(args: argparse.Namespace) -> int:
     from compchem.analysis.parity import compare_records, format_parity
     from compchem.records import read_record
@@ -343,6 +385,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("table", help="binding table from a folder of records")
     p.add_argument("records")
     p.set_defaults(func=cmd_table)
+    p = sub.add_parser("model-study", help="model-study table of the records finished so far")
+    p.add_argument("records")
+    p.add_argument("--out", help="folder for model_study_partial.* (default: the records' parent)")
+    p.set_defaults(func=cmd_model_study)
     p = sub.add_parser("parity", help="compare two records of one species")
     p.add_argument("a")
     p.add_argument("b")

@@ -178,6 +178,21 @@ def test_a_cluster_missing_from_the_table_is_named():
         model_study_rows(broken, [COMBO])
 
 
+def test_a_partial_table_leaves_unfinished_cells_empty():
+    """``compchem model-study`` on a study still running: what is missing is None, an ordering with a
+    side missing is None, and the Markdown says which combinations are incomplete."""
+    running = table([2.28, 2.60, 4.32, 4.02], 0.30)
+    running["rows"] = running["rows"][:2]
+    running["exchanges"] = []
+    (row,) = model_study_rows(running, [COMBO], partial=True)
+    assert row["E_bind_Li_linker_eV"] == 2.28 and row["E_bind_Li_pdol2_eV"] is None
+    assert row["linker_below_pdol"] is True and row["pdol_linker2_below_pdol2"] is None
+    assert row["dE_exchange_eV"] is None
+    md = model_study_markdown([row], "paper", "B3LYP/6-311+G(d,p)")
+    assert "holds for 1 of 1" in md and "PDOL-2L < 2PDOL for 0 of 0" in md
+    assert "Not complete yet" in md and "Im x PDOL1" in md
+
+
 @pytest.mark.workflow
 def test_snakemake_run_writes_the_study(tmp_path, data_dir):
     """Water as the stand-in linker and ammonia as the stand-in PDOL at B3LYP/STO-3G."""
@@ -222,3 +237,22 @@ def test_snakemake_run_writes_the_study(tmp_path, data_dir):
     assert row["pdol_linker2_below_pdol2"] == str(d_e > 0)
     assert "linker < PDOL" in (level / "model_study.md").read_text()
     assert (level / "plots/model_study.png").stat().st_size > 1000
+    # the partial table of the CLI from the same records, one cluster's record taken away
+    partial = tmp_path / "partial/records"
+    shutil.copytree(level / "records", partial)
+    for path in partial.glob("Li_ammonia_waterx2*.json"):
+        path.unlink()
+    proc = subprocess.run(
+        [sys.executable, "-m", "compchem.cli", "--config", "study.yaml", "model-study", str(partial)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (part,) = csv.DictReader(io.StringIO((tmp_path / "partial/model_study_partial.csv").read_text()))
+    assert part["E_bind_Li_linker_eV"] == row["E_bind_Li_linker_eV"]
+    assert part["E_bind_Li_pdol_linker2_eV"] == "" and part["dE_exchange_eV"] == ""
+    assert part["linker_below_pdol"] == row["linker_below_pdol"] and part["pdol_linker2_below_pdol2"] == ""
+    assert "Not complete yet" in proc.stdout
+    assert (tmp_path / "partial/plots/model_study_partial.png").stat().st_size > 1000

@@ -85,34 +85,40 @@ def _by_name(items: list[dict[str, Any]] | None, key: str) -> dict[str, dict[str
     return {item[key]: item for item in items or []}
 
 
-def model_study_rows(table: dict[str, Any], combinations: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """One row per combination (``StudyCombination.to_dict``) from the binding table JSON ``table``;
-    a cluster or exchange missing from it is an InputError naming it."""
+def model_study_rows(
+    table: dict[str, Any], combinations: list[dict[str, str]], partial: bool = False
+) -> list[dict[str, Any]]:
+    """One row per combination (``StudyCombination.to_dict``) from the binding table JSON ``table``.
+
+    A cluster or exchange missing from the table is an InputError naming it, unless ``partial``
+    (a study still running, ``compchem model-study``): then its cells are None, and so is an ordering
+    whose two sides are not both there."""
     binding = _by_name(table.get("rows"), "cluster")
     exchanges = _by_name(table.get("exchanges"), "reaction")
     rows = []
     for combo in combinations:
         missing = [combo[role] for role in E_BIND_COLUMNS if combo[role] not in binding]
-        if missing or combo["exchange"] not in exchanges:
-            absent = missing + ([combo["exchange"]] if combo["exchange"] not in exchanges else [])
+        missing += [combo["exchange"]] if combo["exchange"] not in exchanges else []
+        if missing and not partial:
             raise InputError(
                 f"model study {combo['linker']} x {combo['pdol']}: the binding table of level "
-                f"'{table.get('level')}' has no {absent}"
+                f"'{table.get('level')}' has no {missing}"
             )
-        e_bind = {role: binding[combo[role]]["E_bind_eV"] for role in E_BIND_COLUMNS}
-        ex = exchanges[combo["exchange"]]
+        e_bind = {role: binding.get(combo[role], {}).get("E_bind_eV") for role in E_BIND_COLUMNS}
+        ex = exchanges.get(combo["exchange"], {})
+        li_linker = binding.get(combo["li_linker"], {})
         rows.append(
             {
                 "linker": combo["linker"],
                 "pdol": combo["pdol"],
-                "level": binding[combo["li_linker"]]["level"],
-                "Li_linker_charge": binding[combo["li_linker"]]["charge"],
+                "level": li_linker.get("level", table.get("level")),
+                "Li_linker_charge": li_linker.get("charge"),
                 **{E_BIND_COLUMNS[role]: value for role, value in e_bind.items()},
-                "dE_exchange_eV": ex["dE_exchange_eV"],
+                "dE_exchange_eV": ex.get("dE_exchange_eV"),
                 "dG_exchange_eV": ex.get("dG_exchange_eV"),
                 "dE_exchange_solv_eV": ex.get("dE_exchange_solv_eV"),
-                "linker_below_pdol": e_bind["li_linker"] < e_bind["li_pdol"],
-                "pdol_linker2_below_pdol2": e_bind["li_pdol_linker2"] < e_bind["li_pdol2"],
+                "linker_below_pdol": _below(e_bind["li_linker"], e_bind["li_pdol"]),
+                "pdol_linker2_below_pdol2": _below(e_bind["li_pdol_linker2"], e_bind["li_pdol2"]),
                 "cluster_Li_linker": combo["li_linker"],
                 "cluster_Li_pdol": combo["li_pdol"],
                 "cluster_Li_pdol2": combo["li_pdol2"],
@@ -121,6 +127,11 @@ def model_study_rows(table: dict[str, Any], combinations: list[dict[str, str]]) 
             }
         )
     return rows
+
+
+def _below(a: float | None, b: float | None) -> bool | None:
+    """``a < b``, or None where either is not computed."""
+    return None if a is None or b is None else bool(a < b)
 
 
 def model_study_csv(rows: list[dict[str, Any]]) -> str:
@@ -134,12 +145,23 @@ def model_study_markdown(rows: list[dict[str, Any]], level_name: str, level_labe
     lines += [f"- {item}" for item in LEGEND]
     lines += ["", "| " + " | ".join(MD_COLUMNS) + " |", "|" + "---|" * len(MD_COLUMNS)]
     lines += ["| " + " | ".join(fmt(row[c]) for c in MD_COLUMNS) + " |" for row in rows]
-    n = len(rows)
-    held = [sum(bool(r[key]) for r in rows) for key in ("linker_below_pdol", "pdol_linker2_below_pdol2")]
+    keys = ("linker_below_pdol", "pdol_linker2_below_pdol2")
+    held = [sum(r[key] is not None and bool(r[key]) for r in rows) for key in keys]
+    known = [sum(r[key] is not None for r in rows) for key in keys]
     lines += [
         "",
-        f"Ordering (1) linker < PDOL holds for {held[0]} of {n} combinations; "
-        f"ordering (2) PDOL-2L < 2PDOL for {held[1]} of {n}.",
-        "",
+        f"Ordering (1) linker < PDOL holds for {held[0]} of {known[0]} combinations; "
+        f"ordering (2) PDOL-2L < 2PDOL for {held[1]} of {known[1]}.",
     ]
+    incomplete = [f"{r['linker']} x {r['pdol']}" for r in rows if any(r[c] is None for c in _COMPLETE)]
+    if incomplete:
+        lines.append(
+            f"Not complete yet ('–': not computed): {len(incomplete)} of {len(rows)} combinations "
+            f"({', '.join(incomplete)}); orderings counted only where both sides are computed."
+        )
+    lines.append("")
     return "\n".join(lines)
+
+
+#: the cells a complete combination has (the exchange ΔE and the four E_bind)
+_COMPLETE = (*E_BIND_COLUMNS.values(), "dE_exchange_eV")

@@ -23,14 +23,26 @@ def model_study_job(
 ) -> None:
     """The model-study table (CSV, Markdown) and figure of one level from its binding table JSON;
     ``combinations`` are ``StudyCombination.to_dict`` mappings (the cluster and exchange names)."""
+    with job_log(log_path):
+        write_model_study(read_json(table_json), combinations, csv_path, md_path, png_path)
+
+
+def write_model_study(
+    table: dict[str, Any],
+    combinations: list[dict[str, Any]],
+    csv_path: str,
+    md_path: str,
+    png_path: str,
+    partial: bool = False,
+) -> None:
+    """Rows, CSV, Markdown and figure of the study from a binding table (the JSON's mapping);
+    ``partial``: combinations not finished keep empty cells (``compchem model-study``)."""
     from compchem.analysis.model_study import model_study_csv, model_study_markdown, model_study_rows
     from compchem.report.model_study_plot import plot_model_study
 
-    with job_log(log_path):
-        table = read_json(table_json)
-        rows = model_study_rows(table, combinations)
-        label = LevelOfTheory.from_record(table["level_settings"]).describe()
-        write_text_atomic(csv_path, model_study_csv(rows))
-        write_text_atomic(md_path, model_study_markdown(rows, table["level"], label))
-        plot_model_study(rows, label, png_path)
-        log.info("wrote %d model-study rows to %s, %s and %s", len(rows), csv_path, md_path, png_path)
+    rows = model_study_rows(table, combinations, partial=partial)
+    label = LevelOfTheory.from_record(table["level_settings"]).describe()
+    write_text_atomic(csv_path, model_study_csv(rows))
+    write_text_atomic(md_path, model_study_markdown(rows, table["level"], label))
+    plot_model_study(rows, label, png_path)
+    log.info("wrote %d model-study rows to %s, %s and %s", len(rows), csv_path, md_path, png_path)

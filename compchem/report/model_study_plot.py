@@ -25,6 +25,11 @@ _ROLES = {
 }
 
 
+def _value(v: float | None) -> float:
+    """A bar height: NaN (no bar) for a value not computed yet."""
+    return float("nan") if v is None else float(v)
+
+
 def plot_model_study(rows: list[dict[str, Any]], level_label: str, path: str | Path) -> None:
     """Two panels: E_bind of the four clusters per combination (paper values as black markers), and
     the exchange ΔE per combination with the zero line and the paper's value."""
@@ -37,7 +42,7 @@ def plot_model_study(rows: list[dict[str, Any]], level_label: str, path: str | P
     for k, (role, column) in enumerate(E_BIND_COLUMNS.items()):
         label, colour = _ROLES[role]
         offset = (k - 1.5) * width
-        top.bar(x + offset, [r[column] for r in rows], width, label=label, color=colour)
+        top.bar(x + offset, [_value(r[column]) for r in rows], width, label=label, color=colour)
         top.plot(
             x + offset,
             [PAPER_E_BIND_EV[role]] * len(rows),
@@ -48,13 +53,17 @@ def plot_model_study(rows: list[dict[str, Any]], level_label: str, path: str | P
         )
     top.set_ylabel("E_bind (eV)")
     top.set_title(f"Linker and PDOL models, {level_label}", fontsize=10)
-    peak = max([r[c] for r in rows for c in E_BIND_COLUMNS.values()] + list(PAPER_E_BIND_EV.values()))
-    top.set_ylim(0, 1.3 * peak)
+    computed = [r[c] for r in rows for c in E_BIND_COLUMNS.values() if r[c] is not None]
+    peak = max(computed + list(PAPER_E_BIND_EV.values()))
+    top.set_ylim(min(0.0, 1.3 * min(computed, default=0.0)), 1.3 * peak)  # a repulsive model is < 0
     top.legend(fontsize=8, frameon=False, loc="upper left", ncols=3)
     top.spines[["top", "right"]].set_visible(False)
 
-    exchange = [r["dE_exchange_eV"] for r in rows]
+    exchange = [_value(r["dE_exchange_eV"]) for r in rows]
     bottom.bar(x, exchange, 0.5, color=["#6aa84f" if v > 0 else "#cc4125" for v in exchange])
+    for xi, v in zip(x, exchange, strict=True):
+        if np.isnan(v):  # a study still running: say so instead of an empty slot
+            bottom.text(xi, 0.0, "not run", ha="center", va="bottom", fontsize=7, color="grey")
     bottom.plot(x, [PAPER_EXCHANGE_EV] * len(rows), "D", color="black", markersize=4, label="paper")
     bottom.legend(fontsize=8, frameon=False, loc="best")
     bottom.axhline(0.0, color="black", linewidth=0.8)
