@@ -268,13 +268,12 @@ def cmd_model_study(args: argparse.Namespace) -> int:
     }
     out = Path(args.out) if args.out else Path(args.records).resolve().parent
     (out / "plots").mkdir(parents=True, exist_ok=True)
-    paths = [
-        out / "model_study_partial.csv",
-        out / "model_study_partial.md",
-        out / "plots" / "model_study_partial.png",
-    ]
-    write_model_study(table, plan.model_study.params(), *map(str, paths), partial=True)
-    print(paths[1].read_text(), end="")
+    csv_path, md_path = out / "model_study_partial.csv", out / "model_study_partial.md"
+    png_path = out / "plots" / "model_study_partial.png"
+    write_model_study(
+        table, plan.model_study.params(), str(csv_path), str(md_path), str(png_path), partial=True
+    )
+    print(md_path.read_text(), end="")
     return 0
 
 
