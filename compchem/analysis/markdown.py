@@ -1,6 +1,7 @@
 """The Markdown report of one level's tables (``binding_energies.md``), section by section.
 
-Each section is a list of lines: the header with the definition and the level, the binding table, the
+Each section is a list of lines: the header with the definition and the level, the binding table, E_bind
+by coordination motif (clusters whose DFT poses differ in their donor atoms), the
 counterpoise/thermochemistry table, the temperature scan, the implicit-solvent energies, the ligand
 exchanges and the species energies; ``binding_markdown`` joins them in that order. Sections without
 data are empty, so a run without the optional analyses reads as before they existed.
@@ -19,6 +20,7 @@ from compchem.analysis.columns import (
 )
 from compchem.analysis.labels import level_notation, medium_label
 from compchem.models import CalcResult
+from compchem.units import hartree_to_ev
 
 
 def fmt(value: Any) -> str:
@@ -63,6 +65,50 @@ def _binding_table_lines(rows: list[dict[str, Any]]) -> list[str]:
     lines = ["| " + " | ".join(BINDING_MD_COLUMNS) + " |", "|" + "---|" * len(BINDING_MD_COLUMNS)]
     lines += ["| " + " | ".join(fmt(row[c]) for c in BINDING_MD_COLUMNS) + " |" for row in rows]
     return lines
+
+
+def _motif_lines(rows: list[dict[str, Any]], poses: dict[str, dict[str, Any]]) -> list[str]:
+    """Section "E_bind by coordination motif": for each cluster whose DFT poses (``poses``: cluster ->
+    pose summary, ``summarize_poses``) bind the ion through more than one set of donor atoms, one line
+    per pose with its coordination after DFT and E_bind = the row's E_bind (its selected pose) minus the
+    pose's energy above that pose (the ion and free ligands are the same for every pose)."""
+    lines: list[str] = []
+    notes: list[str] = []
+    for row in rows:
+        summary = poses.get(row["cluster"])
+        if summary is None or len({tuple(sorted(p["donor_contacts"])) for p in summary["poses"]}) < 2:
+            continue
+        e_bind_ev = hartree_to_ev(row["E_bind_hartree"])
+        for p in summary["poses"]:
+            note = ", ".join(
+                n for n, on in (("selected", p["selected"]), ("not converged", not p["converged"])) if on
+            )
+            lines.append(
+                f"| {row['cluster']} | {p['pose']} | {p['coordination_number']} | "
+                f"{'; '.join(p['donor_contacts'])} | {p['relative_energy_ev']:.3f} | "
+                f"{e_bind_ev - p['relative_energy_ev']:.3f} | {note} |"
+            )
+        screened = summary.get("level")
+        if screened is not None and screened != summary.get("ranked_at_level"):
+            notes.append(
+                f"{row['cluster']}: the poses were optimized and ranked at '{summary['ranked_at_level']}' "
+                f"(pose screening), only pose {summary['selected_pose']} at the table's level; the other "
+                "poses' E_bind_eV add that level's relative energies to the table's E_bind (mixed levels)."
+            )
+    if not lines:
+        return []
+    return [
+        "",
+        "E_bind by coordination motif (clusters whose DFT poses bind the ion through different donor "
+        "atoms; one line per DFT pose; E_bind_eV = the cluster's E_bind minus the pose's energy above "
+        "the selected pose, as the ion and the free ligands are shared; positive = bound):",
+        "",
+        "| cluster | pose | coordination_number | donor_atoms_after_DFT | relative_energy_eV | E_bind_eV "
+        "| note |",
+        "|---|---|---|---|---|---|---|",
+        *lines,
+        *(["", *notes] if notes else []),
+    ]
 
 
 def _analysis_lines(rows: list[dict[str, Any]]) -> list[str]:
@@ -205,10 +251,13 @@ def binding_markdown(
     records: dict[str, CalcResult],
     exchanges: list[dict[str, Any]],
     scan: list[dict[str, Any]],
+    poses: dict[str, dict[str, Any]] | None = None,
 ) -> str:
-    """The whole Markdown report of one level (``write_tables``)."""
+    """The whole Markdown report of one level (``write_tables``); ``poses`` (cluster -> pose
+    summary) adds E_bind by coordination motif where the DFT poses differ in their donor atoms."""
     lines = _header_lines(level_name, next(iter(records.values())))
     lines += _binding_table_lines(rows)
+    lines += _motif_lines(rows, poses or {})
     lines += _analysis_lines(rows)
     lines += _scan_lines(scan)
     lines += _solvent_lines(rows, exchanges)

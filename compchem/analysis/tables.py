@@ -39,10 +39,12 @@ def write_tables(
     exchange_csv_path: str | None = None,
     scan: list[dict[str, Any]] | None = None,
     scan_csv_path: str | None = None,
+    poses: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """Write the binding table as CSV, Markdown (with definition and level) and JSON, the
     exchange-reaction table (CSV, and sections of the Markdown and JSON), and the temperature scan
-    of ΔH and ΔG (``thermo_scan_rows``; CSV, header only without a scan, and Markdown/JSON sections)."""
+    of ΔH and ΔG (``thermo_scan_rows``; CSV, header only without a scan, and Markdown/JSON sections).
+    ``poses`` (cluster -> pose summary) adds the Markdown section of E_bind by coordination motif."""
     exchanges = exchanges or []
     scan = scan or []
     write_text_atomic(csv_path, csv_text(rows, COLUMNS))
@@ -50,7 +52,7 @@ def write_tables(
         write_text_atomic(exchange_csv_path, csv_text(exchanges, EXCHANGE_COLUMNS))
     if scan_csv_path:
         write_text_atomic(scan_csv_path, csv_text(scan, SCAN_COLUMNS))
-    write_text_atomic(md_path, binding_markdown(rows, level_name, records, exchanges, scan))
+    write_text_atomic(md_path, binding_markdown(rows, level_name, records, exchanges, scan, poses))
     write_json_atomic(json_path, _tables_json(rows, level_name, records, exchanges, scan))
 
 

@@ -92,6 +92,23 @@ def _motif_summaries(motifs: dict[tuple, list[Candidate]], e_min: float, xtb: li
     ]
 
 
+def kept_poses(distinct: list[Candidate], k: int, motif_poses: bool = False) -> list[Candidate]:
+    """The poses a search keeps: the ``k`` (at least 1) lowest of ``distinct`` (sorted, as
+    :func:`~compchem.build.pose_dedup.deduplicate` returns them); with ``motif_poses`` followed by the
+    best pose of every coordination motif not among them (symmetry-equivalent motifs count as one),
+    in the same energy order, so the first ``k`` are those kept without it."""
+    kept = distinct[: max(1, k)]
+    if not motif_poses:
+        return kept
+    seen = {c.motif_class for c in kept}
+    extra = []
+    for c in distinct[len(kept) :]:  # sorted: the first of a motif met is its best
+        if c.motif_class not in seen:
+            seen.add(c.motif_class)
+            extra.append(c)
+    return kept + extra
+
+
 def search_summary(
     label: str,
     generated: CandidateList,
@@ -102,8 +119,10 @@ def search_summary(
     settings: dict[str, Any],
     k: int,
     generation_wall_s: float,
+    motif_poses: bool = False,
 ) -> dict[str, Any]:
-    """The JSON-ready result of :func:`compchem.build.poses.search_poses` (keys documented there)."""
+    """The JSON-ready result of :func:`compchem.build.poses.search_poses` (keys documented there);
+    ``candidates`` are the :func:`kept_poses`."""
     xtb = [c for c in distinct if _METHOD_RANK.get(c.preopt_method) == 0]
     e_min = min((c.preopt_energy_hartree for c in xtb), default=float("nan"))
     e_max = max((c.preopt_energy_hartree for c in xtb), default=float("nan"))
@@ -131,7 +150,9 @@ def search_summary(
         "energy_spread_ev": (e_max - e_min) * HARTREE_TO_EV if xtb else None,
         "motifs": _motif_summaries(motifs, e_min, xtb),
         "notes": list(generated.notes),
-        "candidates": [_candidate_summary(c, r, e_min) for r, c in enumerate(distinct[: max(1, k)])],
+        "candidates": [
+            _candidate_summary(c, r, e_min) for r, c in enumerate(kept_poses(distinct, k, motif_poses))
+        ],
     }
 
 

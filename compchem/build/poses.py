@@ -21,7 +21,8 @@ poses, so one relaxed guess is not enough. The search here:
    inside a motif, a candidate whose heavy-atom RMSD (Kabsch) to a lower-energy one is below the
    threshold is dropped. Symmetry-equivalent atoms (RDKit automorphisms of the heavy-atom graph,
    e.g. swapped identical ligands or the two ends of DME) and mirror images (when no ligand carries
-   a stereocentre) count as the same structure unless switched off.
+   a stereocentre) count as the same structure unless switched off. The ``k`` lowest distinct
+   candidates are kept; ``motif_poses`` adds the best one of every motif not among them.
 
 Clash thresholds of a built candidate: atoms of different ligands at least 2.5 Å apart (both heavy)
 or 1.8 Å (an H involved); the ion at least 1.7 Å from every atom that is not a targeted donor and at
@@ -39,6 +40,7 @@ import path for callers.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -63,9 +65,12 @@ from compchem.build.pose_preopt import openmp_threads, preoptimize_candidates, s
 from compchem.build.pose_summary import (
     as_build_result,
     candidate_contacts,
+    kept_poses,
     log_search_summary,
     search_summary,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "COLLAPSE_ANGSTROM",
@@ -84,6 +89,7 @@ __all__ = [
     "clash_violations",
     "deduplicate",
     "generate_candidates",
+    "kept_poses",
     "ligand_poses",
     "openmp_threads",
     "preoptimize_candidates",
@@ -112,8 +118,10 @@ def search_poses(
     threads: int | None = 1,
     label: str = "cluster",
     pi_sites: bool = False,
+    motif_poses: bool = False,
 ) -> dict[str, Any]:
-    """Generate, pre-optimize and deduplicate candidates; return the ``k`` lowest distinct ones.
+    """Generate, pre-optimize and deduplicate candidates; return the ``k`` lowest distinct ones
+    (``motif_poses``: and after them the best pose of every other coordination motif).
 
     Returns a JSON-ready mapping: ``cluster``, ``symbols``, ``fragments``, ``charge``,
     ``multiplicity``, ``settings``, ``counts`` (``generated``, ``clash_free``, ``preoptimized``,
@@ -127,7 +135,9 @@ def search_poses(
     Donor atom numbers are 1-based inside their ligand, as in the build records. ``threads``:
     OpenMP threads of tblite (see :func:`openmp_threads`). A candidate built from a ring placement
     also has ``placement`` (the kind per ligand: ``lone_pair``, ``pi_face``, ``pi_bond``, ``edge``);
-    ``pi_sites`` adds ring placements to ligands that have lone-pair donors too.
+    ``pi_sites`` adds ring placements to ligands that have lone-pair donors too. ``motif_poses``
+    appends to the ``k`` lowest the best pose of every motif not among them, by energy
+    (:func:`~compchem.build.pose_summary.kept_poses`), so that every motif of ``motifs`` has a pose.
     """
     t0 = time.perf_counter()
     generated = generate_candidates(
@@ -159,7 +169,8 @@ def search_poses(
         "fallback": fallback,
         "rmsd_threshold_angstrom": rmsd_threshold_angstrom,
         "contact_cutoff_angstrom": CONTACT_CUTOFF_ANGSTROM,
-    } | ({"pi_sites": True} if pi_sites else {})  # off: existing searches' settings keep their bytes
+    }  # an option that is off leaves no key, so existing searches' settings keep their bytes
+    settings |= ({"pi_sites": True} if pi_sites else {}) | ({"motif_poses": True} if motif_poses else {})
     result = search_summary(
         label,
         generated,
@@ -169,8 +180,17 @@ def search_poses(
         settings=settings,
         k=k,
         generation_wall_s=t_gen,
+        motif_poses=motif_poses,
     )
     log_search_summary(result)
+    if motif_poses:
+        log.info(
+            "cluster '%s': %d pose(s) kept, the %d lowest and the best of %d other motif(s)",
+            label,
+            len(result["candidates"]),
+            min(max(1, k), len(distinct)),
+            len(result["candidates"]) - min(max(1, k), len(distinct)),
+        )
     return result
 
 
@@ -189,6 +209,7 @@ def build_cluster(
     n_poses: int = 3,
     pose: int = 0,
     pi_sites: bool = False,
+    motif_poses: bool = False,
 ) -> dict[str, Any]:
     """The ``pose``-th lowest distinct pose of ``ion`` + ``ligands`` from the coordination-aware
     search (``search_poses``: single and chelating placements, wrapped chain
@@ -198,7 +219,8 @@ def build_cluster(
     ``multiplicity``, ``contacts``, ``candidates`` (the ``n_poses`` lowest distinct poses) and
     ``pose_search`` (counts, timings, motifs, spread). A ligand without lone-pair donors is bound
     by its aromatic rings (cation–π, C–H edge); ``pi_sites`` adds those poses to every aromatic
-    ligand (off by default).
+    ligand (off by default). ``motif_poses`` keeps after the ``n_poses`` lowest the best pose of
+    every other coordination motif (off by default).
 
     Raises
     ------
@@ -218,5 +240,6 @@ def build_cluster(
         preopt_method=preopt_method,
         label=label,
         pi_sites=pi_sites,
+        motif_poses=motif_poses,
     )
     return as_build_result(search, pose)

@@ -31,8 +31,10 @@ class ClusterDef:
     paper_value_ev: float | None = None
     paper_label: str = ""
     description: str = ""
-    #: searched poses optimized with DFT (None: ``build.n_poses``)
+    #: searched poses optimized with DFT (None: ``build.n_poses``, or every kept pose with ``motif_poses``)
     dft_poses: int | None = None
+    #: the pose search also keeps the best pose of every coordination motif beyond the ``n_poses`` lowest
+    motif_poses: bool = False
 
 
 @dataclass(frozen=True)

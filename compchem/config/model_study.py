@@ -5,10 +5,12 @@ and the exchange Li+(P)2 + 2 L -> Li+(P)(L)2 + P (``<P>x2_to_<P>_<L>x2``). A clu
 config already defines with the same content is reused under its own name rather than computed
 twice, so a study overlay on the default config shares the paper's four clusters. The generated
 species go through every check the config's own do (names, first shell, chemistry, basis coverage),
-because they are added to the same dictionaries before those checks run."""
+because they are added to the same dictionaries before those checks run. ``pdol_motifs: true`` gives
+the Li+-P clusters ``motif_poses`` (DFT for the best pose of every coordination motif of P)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -127,7 +129,17 @@ def add_model_study_clusters(
                     exchange=f"{p}x2_to_{p}_{lig}x2",
                 )
             )
+    if study.get("pdol_motifs"):
+        _set_motif_poses(clusters, {c.li_pdol for c in combinations})
     return ModelStudy(tuple(study["linkers"]), tuple(study["pdol"]), tuple(combinations))
+
+
+def _set_motif_poses(clusters: dict[str, ClusterDef], names: set[str]) -> None:
+    """Config ``model_study.pdol_motifs``: the single-ligand Li+-P clusters (generated or reused from
+    ``clusters``) keep the best pose of every coordination motif for DFT (``motif_poses``); their
+    ``dft_poses``, if set, stays."""
+    for name in sorted(names):
+        clusters[name] = dataclasses.replace(clusters[name], motif_poses=True)
 
 
 def add_model_study_exchanges(

@@ -14,6 +14,7 @@ from compchem.chem import POSE_NAME
 from compchem.config.definitions import ClusterDef, ExchangeDef, LigandDef
 from compchem.config.model_study import ModelStudy
 from compchem.config.settings import BuildSettings, GaussianSettings, ThermoSettings
+from compchem.config.species import max_kept_poses
 from compchem.errors import InputError
 from compchem.io.xyz import parse_xyz
 from compchem.models import XTB_METHODS, LevelOfTheory, xtb_level
@@ -95,9 +96,10 @@ class Plan:
 
     def dft_poses(self, cluster: str) -> int:
         """How many searched poses of ``cluster`` are optimized with DFT (at most; fewer if the
-        search finds fewer distinct ones)."""
-        requested = self.clusters[cluster].dft_poses
-        return int(self.build["n_poses"] if requested is None else requested)
+        search finds fewer distinct ones). A cluster with ``motif_poses`` and no ``dft_poses``: every
+        pose its search keeps, bounded here by the most it can keep (``max_kept_poses``)."""
+        c = self.clusters[cluster]
+        return int(max_kept_poses(self.build, c.motif_poses) if c.dft_poses is None else c.dft_poses)
 
     def screening_level(self, level: str) -> str | None:
         """Name of the level at which the DFT poses of clusters are ranked before only the best is
@@ -162,7 +164,9 @@ class Plan:
                     {"name": n, "smiles": self.ligands[n].smiles, "charge": self.ligands[n].charge}
                     for n in c.ligands
                 ],
-                "build": self.build,
+                # a per-cluster build option joins the build settings only when on: the build
+                # definitions (and hashes) of the other clusters keep their bytes
+                "build": (self.build | {"motif_poses": True}) if c.motif_poses else self.build,
             }
         if name in self.ligands:
             lig = self.ligands[name]

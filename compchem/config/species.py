@@ -96,12 +96,9 @@ def build_clusters(
         if unknown:
             raise InputError(f"cluster '{name}' names unknown ligand(s) {unknown}; known: {sorted(ligands)}")
         charge = ion["charge"] + sum(ligands[n].charge for n in entry["ligands"])
+        motif_poses = bool(entry.get("motif_poses", False))
         dft_poses = entry.get("dft_poses")
-        if dft_poses is not None and dft_poses > cfg["build"]["n_poses"]:
-            raise InputError(
-                f"cluster '{name}': dft_poses = {dft_poses} but the pose search keeps only "
-                f"build.n_poses = {cfg['build']['n_poses']}; raise build.n_poses or lower dft_poses"
-            )
+        _check_dft_poses(name, dft_poses, cfg["build"], motif_poses)
         clusters[name] = ClusterDef(
             name,
             tuple(entry["ligands"]),
@@ -111,8 +108,33 @@ def build_clusters(
             entry["paper_label"],
             entry["description"],
             dft_poses,
+            motif_poses,
         )
     return clusters
+
+
+def max_kept_poses(build: dict[str, Any], motif_poses: bool) -> int:
+    """The most poses the search of a cluster can keep: ``build.n_poses``; with ``motif_poses`` also the
+    best pose of every other motif, never more than the ``build.n_candidates`` poses it relaxed."""
+    n_poses = int(build["n_poses"])
+    return max(n_poses, int(build["n_candidates"])) if motif_poses else n_poses
+
+
+def _check_dft_poses(name: str, dft_poses: int | None, build: dict[str, Any], motif_poses: bool) -> None:
+    """A cluster's ``dft_poses`` asks for no more poses than its search can keep (fewer kept at run
+    time: fewer go to DFT)."""
+    limit = max_kept_poses(build, motif_poses)
+    if dft_poses is None or dft_poses <= limit:
+        return
+    if motif_poses:
+        raise InputError(
+            f"cluster '{name}': dft_poses = {dft_poses} but the pose search (motif_poses) keeps at most "
+            f"max(build.n_poses, build.n_candidates) = {limit} poses; lower dft_poses"
+        )
+    raise InputError(
+        f"cluster '{name}': dft_poses = {dft_poses} but the pose search keeps only "
+        f"build.n_poses = {build['n_poses']}; raise build.n_poses or lower dft_poses"
+    )
 
 
 def check_shells_and_names(

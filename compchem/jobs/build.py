@@ -62,6 +62,7 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
         n_poses=b["n_poses"],
         label=definition["name"],
         pi_sites=b.get("pi_sites", False),
+        motif_poses=b.get("motif_poses", False),
     )
 
 

@@ -75,6 +75,7 @@ def binding_table_job(
             exchange_csv_path,
             scan=scan,
             scan_csv_path=scan_csv_path,
+            poses=poses,
         )
         log.info("wrote %d binding rows to %s and %d exchange rows", len(rows), csv_path, len(ex_rows))
 
