@@ -4,6 +4,7 @@ one real Snakemake run at a tiny level that writes the table and the figure."""
 
 import csv
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -47,7 +48,7 @@ def test_plan_expansion_names_ligands_and_exchanges(tmp_path):
     # Li_w (the config's Li+-water) is reused; the other clusters are generated, each once
     assert list(plan.clusters) == [
         "Li_w",
-        "Li_PDOL1",
+        "Li_PDOL1x1",
         "Li_PDOL1x2",
         "Li_PDOL1_waterx2",
         "Li_ammonia",
@@ -55,8 +56,8 @@ def test_plan_expansion_names_ligands_and_exchanges(tmp_path):
     ]
     assert plan.clusters["Li_PDOL1_ammoniax2"].ligands == ("PDOL1", "ammonia", "ammonia")
     assert plan.clusters["Li_PDOL1x2"].ligands == ("PDOL1", "PDOL1")
-    assert plan.clusters["Li_PDOL1x2"].dft_poses == 1 and plan.clusters["Li_PDOL1"].dft_poses is None
-    assert plan.clusters["Li_PDOL1"].charge == 1
+    assert plan.clusters["Li_PDOL1x2"].dft_poses == 1 and plan.clusters["Li_PDOL1x1"].dft_poses is None
+    assert plan.clusters["Li_PDOL1x1"].charge == 1
     ex = plan.exchanges["PDOL1x2_to_PDOL1_waterx2"]
     assert ex.reactants == ("Li_PDOL1x2", "water", "water") and ex.products == ("Li_PDOL1_waterx2", "PDOL1")
     combos = plan.model_study.params()
@@ -65,7 +66,7 @@ def test_plan_expansion_names_ligands_and_exchanges(tmp_path):
         "linker": "water",
         "pdol": "PDOL1",
         "li_linker": "Li_w",
-        "li_pdol": "Li_PDOL1",
+        "li_pdol": "Li_PDOL1x1",
         "li_pdol2": "Li_PDOL1x2",
         "li_pdol_linker2": "Li_PDOL1_waterx2",
         "exchange": "PDOL1x2_to_PDOL1_waterx2",
@@ -117,6 +118,23 @@ def test_a_generated_name_clashing_with_another_cluster_is_refused(tmp_path):
     clusters = [{"name": "Li_PDOL1x2", "ligands": ["water", "water"]}]
     with pytest.raises(InputError, match="cluster name 'Li_PDOL1x2' is already used"):
         build_plan(base(tmp_path, clusters=clusters))
+
+
+def test_a_cluster_name_built_by_another_config_is_refused(tmp_path):
+    """results/structures/ is shared by every config: the default config's Li_PDOL2 (Li+ with two
+    PDOL1) must not be rebuilt as another config's Li+ with one PDOL2 chain."""
+    results = tmp_path / "results"
+    (results / "structures").mkdir(parents=True)
+    other = {"kind": "cluster", "charge": 1, "ligands": [{"name": "PDOL1"}, {"name": "PDOL1"}]}
+    build = results / "structures/Li_PDOL1_waterx2.build.json"
+    build.write_text(json.dumps({"definition": other}))
+    with pytest.raises(InputError, match="Li_PDOL1_waterx2.*built for PDOL1 \\+ PDOL1"):
+        build_plan(base(tmp_path, results_dir=str(results)))
+    assert json.loads(build.read_text()) == {"definition": other}
+    # the same ligands (in another order) are the same cluster: an ordinary rebuild
+    same = {**other, "ligands": [{"name": "water"}, {"name": "PDOL1"}, {"name": "water"}]}
+    build.write_text(json.dumps({"definition": same}))
+    assert "Li_PDOL1_waterx2" in build_plan(base(tmp_path, results_dir=str(results))).clusters
 
 
 def test_a_zn_model_at_a_basis_without_zn_is_refused_before_any_job(tmp_path):

@@ -193,10 +193,10 @@ def _study_config(tmp_path, **study):
 def test_pdol_motifs_sets_motif_poses_on_the_li_pdol_clusters_only(tmp_path):
     plan = build_plan(_study_config(tmp_path, pdol_motifs=True, dft_poses=1))
     on = {name for name, c in plan.clusters.items() if c.motif_poses}
-    assert on == {"Li_PDOL1", "Li_PDOL2"}
-    assert plan.species_definition("Li_PDOL1")["build"]["motif_poses"] is True
+    assert on == {"Li_PDOL1x1", "Li_PDOL2x1"}
+    assert plan.species_definition("Li_PDOL1x1")["build"]["motif_poses"] is True
     assert "motif_poses" not in plan.species_definition("Li_PDOL1x2")["build"]
-    assert plan.dft_poses("Li_PDOL1") == plan.build["n_candidates"] and plan.dft_poses("Li_PDOL1x2") == 1
+    assert plan.dft_poses("Li_PDOL1x1") == plan.build["n_candidates"] and plan.dft_poses("Li_PDOL1x2") == 1
     for cfg in (
         _study_config(tmp_path, dft_poses=1),
         _study_config(tmp_path, pdol_motifs=False, dft_poses=1),
@@ -211,7 +211,7 @@ def test_pdol_motifs_sets_motif_poses_on_the_li_pdol_clusters_only(tmp_path):
     cfg = _study_config(tmp_path, pdol_motifs=True)
     cfg["clusters"].append({"name": "Li_PDOL", "ligands": ["PDOL1"], "paper_value_ev": 2.6})
     reused = build_plan(cfg)
-    assert reused.clusters["Li_PDOL"].motif_poses and "Li_PDOL1" not in reused.clusters
+    assert reused.clusters["Li_PDOL"].motif_poses and "Li_PDOL1x1" not in reused.clusters
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None])

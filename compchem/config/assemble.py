@@ -6,6 +6,7 @@ file."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from compchem.config.species import (
     collect_ligand_defs,
     index_ligands,
 )
+from compchem.errors import InputError
 
 
 def build_plan(
@@ -65,9 +67,40 @@ def build_plan(
         series,
         model_study=study,
     )
+    check_built_clusters(clusters, Path(cfg["results_dir"]))
     if check_basis:
         plan.warnings.extend(cost_warnings(plan))
     return plan
+
+
+def check_built_clusters(clusters: dict[str, ClusterDef], results_dir: Path) -> None:
+    """Refuse a cluster whose name already holds another cluster's build in ``results_dir``.
+
+    ``results/structures/`` is shared by every config and level, keyed by species name only, so two
+    configs that give one name to different ligand sets (the default's ``Li_PDOL2`` is Li+ with two
+    PDOL1) would rebuild over each other's structures and rerun each other's records. A build made
+    of other ligands (by name) or for another ion or charge is an InputError before any job; a
+    changed SMILES or build setting of the same ligands is an ordinary edit and rebuilds."""
+    from compchem.layout import Layout
+
+    layout = Layout(results_dir)
+    for c in clusters.values():
+        path = Path(layout.build(c.name))
+        if not path.is_file():
+            continue
+        try:
+            built = json.loads(path.read_text()).get("definition") or {}
+        except (OSError, ValueError):
+            continue  # a damaged build file is the build job's (and `compchem check`'s) to report
+        if built.get("kind") != "cluster":
+            continue
+        before = (sorted(lig["name"] for lig in built.get("ligands", [])), built.get("charge"))
+        if before != (sorted(c.ligands), c.charge):
+            raise InputError(
+                f"cluster '{c.name}' ({' + '.join(c.ligands)}, charge {c.charge:+d}) would overwrite "
+                f"{path}, built for {' + '.join(before[0])} (charge {before[1]}) by another config: "
+                "rename one of them (nothing was changed)"
+            )
 
 
 def _species(

@@ -119,7 +119,9 @@ def add_model_study_clusters(
                     linker=lig,
                     pdol=p,
                     li_linker=cluster(f"{sym}_{lig}", (lig,), f"model study: {sym}+ with linker model {lig}"),
-                    li_pdol=cluster(f"{sym}_{p}", (p,), f"model study: {sym}+ with PDOL model {p}"),
+                    # x1: a PDOL model's clusters count their chains (Li_PDOL2 is the default config's
+                    # Li+ with two PDOL1, built into the same results/structures/)
+                    li_pdol=cluster(f"{sym}_{p}x1", (p,), f"model study: {sym}+ with PDOL model {p}"),
                     li_pdol2=cluster(f"{sym}_{p}x2", (p, p), f"model study: {sym}+ with two {p} (bulk)"),
                     li_pdol_linker2=cluster(
                         f"{sym}_{p}_{lig}x2",
