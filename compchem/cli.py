@@ -66,6 +66,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dft_pose_count(plan: Any, name: str) -> int:
+    """DFT optimizations of species ``name``: every DFT pose of a cluster (at most ``dft_poses``;
+    once the cluster is built, as many as its search kept, which ``motif_poses`` makes the only bound)."""
+    from compchem.jobs.build import pose_count
+
+    if name not in plan.clusters:
+        return 1
+    build = Path(Layout(plan.results_dir).build(name))
+    return pose_count(str(build), plan.dft_poses(name)) if build.is_file() else int(plan.dft_poses(name))
+
+
 def cmd_estimate(args: argparse.Namespace) -> int:
     from compchem import estimate
 
@@ -84,8 +95,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             per_grad = estimate.seconds_per_step(
                 estimate.n_basis_functions(symbols, stepping), stepping, args.cores
             )
-            # every DFT pose of a cluster is optimized (at most dft_poses; fewer if the search finds fewer)
-            poses = plan.dft_poses(name) if name in plan.clusters else 1
+            poses = _dft_pose_count(plan, name)
             seconds = estimate.optimization_seconds(symbols, level, args.cores, args.steps, args.preopt_steps)
             hours = poses * seconds / 3600
             total += hours
