@@ -251,6 +251,7 @@ def cmd_model_study(args: argparse.Namespace) -> int:
     beside the records as ``model_study_partial.{csv,md}`` and ``plots/model_study_partial.png``,
     so that the workflow's own ``model_study`` outputs stay those of the complete study."""
     from compchem.analysis.binding import binding_rows, exchange_rows
+    from compchem.analysis.markdown import motif_lines
     from compchem.analysis.table_inputs import load_table_inputs
     from compchem.errors import InputError
     from compchem.jobs.model_study import write_model_study
@@ -281,7 +282,13 @@ def cmd_model_study(args: argparse.Namespace) -> int:
     csv_path, md_path = out / "model_study_partial.csv", out / "model_study_partial.md"
     png_path = out / "plots" / "model_study_partial.png"
     write_model_study(
-        table, plan.model_study.params(), str(csv_path), str(md_path), str(png_path), partial=True
+        table,
+        plan.model_study.params(),
+        str(csv_path),
+        str(md_path),
+        str(png_path),
+        partial=True,
+        extra_lines=motif_lines(rows, found.poses),
     )
     print(md_path.read_text(), end="")
     return 0

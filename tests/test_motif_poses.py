@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from compchem.analysis.markdown import _motif_lines
+from compchem.analysis.markdown import motif_lines
 from compchem.build.cluster import LigandInput
 from compchem.build.pose_summary import search_summary
 from compchem.build.poses import (
@@ -270,7 +270,7 @@ def test_markdown_section_e_bind_by_motif():
             {**LI_PDOL_POSES["poses"][0], "donor_contacts": ["imidazole:N3"], "relative_energy_ev": 0.0}
         ],
     }
-    lines = _motif_lines(rows, {"Li_PDOL": LI_PDOL_POSES, "Li_Im": one_motif})
+    lines = motif_lines(rows, {"Li_PDOL": LI_PDOL_POSES, "Li_Im": one_motif})
     assert lines[1].startswith("E_bind by coordination motif")
     assert lines[3] == (
         "| cluster | pose | coordination_number | donor_atoms_after_DFT | relative_energy_eV | E_bind_eV "
@@ -283,11 +283,11 @@ def test_markdown_section_e_bind_by_motif():
         "| Li_PDOL | 2 | 2 | PDOL1:O2; PDOL1:O7 | 0.390 | 2.819 |  |",
     ]
     # one motif, or no pose summary: no section
-    assert _motif_lines(rows, {"Li_Im": one_motif}) == [] and _motif_lines(rows, {}) == []
+    assert motif_lines(rows, {"Li_Im": one_motif}) == [] and motif_lines(rows, {}) == []
 
 
 def test_markdown_section_names_a_screened_ranking():
     screened = {**LI_PDOL_POSES, "ranked_at_level": "paper_preopt", "level": "paper"}
     rows = [{"cluster": "Li_PDOL", "E_bind_hartree": LI_PDOL_E_BIND_HARTREE}]
-    lines = _motif_lines(rows, {"Li_PDOL": screened})
+    lines = motif_lines(rows, {"Li_PDOL": screened})
     assert "ranked at 'paper_preopt' (pose screening)" in lines[-1] and "mixed levels" in lines[-1]

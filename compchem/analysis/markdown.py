@@ -67,7 +67,7 @@ def _binding_table_lines(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _motif_lines(rows: list[dict[str, Any]], poses: dict[str, dict[str, Any]]) -> list[str]:
+def motif_lines(rows: list[dict[str, Any]], poses: dict[str, dict[str, Any]]) -> list[str]:
     """Section "E_bind by coordination motif": for each cluster whose DFT poses (``poses``: cluster ->
     pose summary, ``summarize_poses``) bind the ion through more than one set of donor atoms, one line
     per pose with its coordination after DFT and E_bind = the row's E_bind (its selected pose) minus the
@@ -257,7 +257,7 @@ def binding_markdown(
     summary) adds E_bind by coordination motif where the DFT poses differ in their donor atoms."""
     lines = _header_lines(level_name, next(iter(records.values())))
     lines += _binding_table_lines(rows)
-    lines += _motif_lines(rows, poses or {})
+    lines += motif_lines(rows, poses or {})
     lines += _analysis_lines(rows)
     lines += _scan_lines(scan)
     lines += _solvent_lines(rows, exchanges)

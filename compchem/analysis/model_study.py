@@ -139,8 +139,11 @@ def model_study_csv(rows: list[dict[str, Any]]) -> str:
     return csv_text(rows, MODEL_STUDY_COLUMNS)
 
 
-def model_study_markdown(rows: list[dict[str, Any]], level_name: str, level_label: str) -> str:
-    """The Markdown report: title, legend, the table and which orderings hold how often."""
+def model_study_markdown(
+    rows: list[dict[str, Any]], level_name: str, level_label: str, extra: list[str] | None = None
+) -> str:
+    """The Markdown report: title, legend, the table and which orderings hold how often; ``extra``
+    lines (e.g. E_bind by coordination motif) go at the end."""
     lines = [f"# Linker and PDOL models: Li+ binding, level '{level_name}' ({level_label})", ""]
     lines += [f"- {item}" for item in LEGEND]
     lines += ["", "| " + " | ".join(MD_COLUMNS) + " |", "|" + "---|" * len(MD_COLUMNS)]
@@ -159,7 +162,7 @@ def model_study_markdown(rows: list[dict[str, Any]], level_name: str, level_labe
             f"Not complete yet ('–': not computed): {len(incomplete)} of {len(rows)} combinations "
             f"({', '.join(incomplete)}); orderings counted only where both sides are computed."
         )
-    lines.append("")
+    lines += [*(extra or []), ""]
     return "\n".join(lines)
 
 

@@ -34,15 +34,17 @@ def write_model_study(
     md_path: str,
     png_path: str,
     partial: bool = False,
+    extra_lines: list[str] | None = None,
 ) -> None:
     """Rows, CSV, Markdown and figure of the study from a binding table (the JSON's mapping);
-    ``partial``: combinations not finished keep empty cells (``compchem model-study``)."""
+    ``partial``: combinations not finished keep empty cells (``compchem model-study``);
+    ``extra_lines`` end the Markdown."""
     from compchem.analysis.model_study import model_study_csv, model_study_markdown, model_study_rows
     from compchem.report.model_study_plot import plot_model_study
 
     rows = model_study_rows(table, combinations, partial=partial)
     label = LevelOfTheory.from_record(table["level_settings"]).describe()
     write_text_atomic(csv_path, model_study_csv(rows))
-    write_text_atomic(md_path, model_study_markdown(rows, table["level"], label))
+    write_text_atomic(md_path, model_study_markdown(rows, table["level"], label, extra_lines))
     plot_model_study(rows, label, png_path)
     log.info("wrote %d model-study rows to %s, %s and %s", len(rows), csv_path, md_path, png_path)
