@@ -57,7 +57,13 @@ def _cached_record(spec: CalcSpec, cache: Cache | None) -> CalcResult | None:
         return None
     key, stored = found
     log.info("%s: reusing cached result %s", spec.label, cache.path(key, "record"))
-    return dataclasses.replace(CalcResult.from_dict(stored), label=spec.label)
+    result = CalcResult.from_dict(stored)
+    if key == spec.content_hash():
+        # the same science under another name (a level of another config, a per-element basis that
+        # reduces to one basis here): the record answers in the asking level's name, so the records
+        # of one table share one level
+        result = dataclasses.replace(result, level=spec.level.to_dict())
+    return dataclasses.replace(result, label=spec.label)
 
 
 def _run_staged(

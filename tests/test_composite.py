@@ -122,3 +122,26 @@ def test_estimate_prices_the_composite_as_steps_at_a_plus_one_scf_at_b():
     assert estimate.optimization_seconds(symbols, combo, 2, 10, 0) < estimate.optimization_seconds(
         symbols, b, 2, 10, 0
     )
+
+
+@pytest.mark.dft
+def test_a_cached_result_of_the_same_science_answers_in_the_asking_levels_name(tmp_path):
+    """A Zn-free species at a level whose basis map adds Zn is the same calculation as at the plain
+    level (one content hash): the cached record is reused and carries the asking level's name and
+    basis, so every record of that level's table compares equal (``level_consistent``)."""
+    from compchem.analysis.labels import level_key
+
+    cache = Cache(tmp_path / "cache")
+    h2 = dict(symbols=("H", "H"), coordinates_angstrom=((0, 0, 0), (0, 0, 0.74)), charge=0, multiplicity=1)
+    plain = LevelOfTheory.from_dict("plain", {"basis": "sto-3g"})
+    with_zn = LevelOfTheory.from_dict("with_zn", {"basis": {"default": "sto-3g", "Zn": "def2-svp"}})
+    first = run_cached(CalcSpec(**h2, level=plain, task="energy", label="h2"), Resources(), cache)
+    spec = CalcSpec(**h2, level=with_zn, task="energy", label="h2")
+    again = run_cached(spec, Resources(), cache)
+    assert again.spec_hash == first.spec_hash == spec.content_hash()
+    assert again.energy_hartree == first.energy_hartree
+    assert again.level["name"] == "with_zn" and again.level["basis"] == {
+        "default": "sto-3g",
+        "Zn": "def2-svp",
+    }
+    assert level_key(again.level) == level_key(with_zn.to_dict())
