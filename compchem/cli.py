@@ -217,21 +217,13 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from compchem.analysis.binding import binding_rows, exchange_rows
     from compchem.analysis.poses import format_poses
     from compchem.analysis.table_inputs import load_table_inputs
     from compchem.report.terminal import binding_lines, exchange_lines, thermo_lines
 
     plan = _plan(args)
     found = load_table_inputs(plan, Path(args.records))
-    rows = binding_rows(
-        found.records,
-        found.clusters,
-        plan.ion_name,
-        poses=found.poses,
-        thermo=found.thermo,
-        counterpoise=found.counterpoise,
-    )
+    rows = found.binding_rows(plan.ion_name)
     lines = binding_lines(rows)
     for summary in found.poses.values():
         lines += format_poses(summary)
@@ -241,56 +233,21 @@ def cmd_table(args: argparse.Namespace) -> int:
     missing = [c.name for c in plan.clusters.values() if c.name not in {r["cluster"] for r in rows}]
     if missing:
         print(f"(no complete set of records yet for: {', '.join(missing)})")
-    for line in exchange_lines(exchange_rows(found.records, found.exchanges, found.thermo)):
+    for line in exchange_lines(found.exchange_rows()):
         print(line)
     return 0
 
 
 def cmd_model_study(args: argparse.Namespace) -> int:
-    """The model-study table and figure of what has finished so far (unfinished cells '–'), written
-    beside the records as ``model_study_partial.{csv,md}`` and ``plots/model_study_partial.png``,
-    so that the workflow's own ``model_study`` outputs stay those of the complete study."""
-    from compchem.analysis.binding import binding_rows, exchange_rows
-    from compchem.analysis.markdown import motif_lines
-    from compchem.analysis.table_inputs import load_table_inputs
+    """The model-study table and figure of what has finished so far (``partial_model_study``)."""
     from compchem.errors import InputError
-    from compchem.jobs.model_study import write_model_study
+    from compchem.jobs.model_study import partial_model_study
 
     plan = _plan(args)
     if plan.model_study is None:
         raise InputError(f"config {_config_files(args)} has no model_study section")
-    found = load_table_inputs(plan, Path(args.records))
-    if not found.records:
-        raise InputError(f"no records of the config's species in {args.records}")
-    rows = binding_rows(
-        found.records,
-        found.clusters,
-        plan.ion_name,
-        poses=found.poses,
-        thermo=found.thermo,
-        counterpoise=found.counterpoise,
-    )
-    any_record = next(iter(found.records.values()))
-    table = {
-        "level": any_record.level["name"],
-        "level_settings": any_record.level,
-        "rows": rows,
-        "exchanges": exchange_rows(found.records, found.exchanges, found.thermo),
-    }
     out = Path(args.out) if args.out else Path(args.records).resolve().parent
-    (out / "plots").mkdir(parents=True, exist_ok=True)
-    csv_path, md_path = out / "model_study_partial.csv", out / "model_study_partial.md"
-    png_path = out / "plots" / "model_study_partial.png"
-    write_model_study(
-        table,
-        plan.model_study.params(),
-        str(csv_path),
-        str(md_path),
-        str(png_path),
-        partial=True,
-        extra_lines=motif_lines(rows, found.poses),
-    )
-    print(md_path.read_text(), end="")
+    print(partial_model_study(plan, Path(args.records), out).read_text(), end="")
     return 0
 
 

@@ -34,6 +34,25 @@ class TableInputs:
     thermo: dict[str, dict[str, Any]]
     counterpoise: dict[str, dict[str, Any]]
 
+    def binding_rows(self, ion: str) -> list[dict[str, Any]]:
+        """The binding-table rows of the clusters found (``binding_rows``), ``ion`` the bare ion."""
+        from compchem.analysis.binding import binding_rows
+
+        return binding_rows(
+            self.records,
+            self.clusters,
+            ion,
+            poses=self.poses,
+            thermo=self.thermo,
+            counterpoise=self.counterpoise,
+        )
+
+    def exchange_rows(self) -> list[dict[str, Any]]:
+        """The exchange-table rows of the reactions found (``exchange_rows``)."""
+        from compchem.analysis.binding import exchange_rows
+
+        return exchange_rows(self.records, self.exchanges, self.thermo)
+
 
 def _pose_builds(plan: Any, cluster: str, ranks: list[int]) -> dict[int, dict[str, Any]]:
     """The pose build records (pre-optimization method and energy) of ``cluster`` that exist."""

@@ -5,6 +5,7 @@ exchanges, which the plan computes like any other."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from compchem.jobs.common import log
@@ -48,3 +49,37 @@ def write_model_study(
     write_text_atomic(md_path, model_study_markdown(rows, table["level"], label, extra_lines))
     plot_model_study(rows, label, png_path)
     log.info("wrote %d model-study rows to %s, %s and %s", len(rows), csv_path, md_path, png_path)
+
+
+def partial_model_study(plan: Any, records_dir: Path, out: Path) -> Path:
+    """The study's table and figure from the records finished so far in ``records_dir`` (unfinished
+    cells '–'), written to ``out`` as ``model_study_partial.{csv,md}`` and
+    ``plots/model_study_partial.png``, so that the workflow's own ``model_study`` outputs stay those
+    of the complete study; ends with E_bind by coordination motif. Returns the Markdown path."""
+    from compchem.analysis.markdown import motif_lines
+    from compchem.analysis.table_inputs import load_table_inputs
+    from compchem.errors import InputError
+
+    found = load_table_inputs(plan, records_dir)
+    if not found.records:
+        raise InputError(f"no records of the config's species in {records_dir}")
+    rows = found.binding_rows(plan.ion_name)
+    any_record = next(iter(found.records.values()))
+    table = {
+        "level": any_record.level["name"],
+        "level_settings": any_record.level,
+        "rows": rows,
+        "exchanges": found.exchange_rows(),
+    }
+    (out / "plots").mkdir(parents=True, exist_ok=True)
+    md_path = out / "model_study_partial.md"
+    write_model_study(
+        table,
+        plan.model_study.params(),
+        str(out / "model_study_partial.csv"),
+        str(md_path),
+        str(out / "plots" / "model_study_partial.png"),
+        partial=True,
+        extra_lines=motif_lines(rows, found.poses),
+    )
+    return md_path
