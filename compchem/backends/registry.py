@@ -127,12 +127,14 @@ class XtbBackend:
         method: str = "GFN2-xTB",
         fmax_ev_per_angstrom: float = 0.05,
         max_steps: int = 400,
+        held: tuple[tuple[int, int, float], ...] = (),
     ) -> PreoptResult:
-        """Relax a structure with ASE's BFGS at ``method`` (``xtb.preoptimize``)."""
+        """Relax a structure with ASE's BFGS at ``method`` (``xtb.preoptimize``), ``held`` distances
+        kept at their values."""
         from compchem.backends import xtb
 
         return xtb.preoptimize(
-            symbols, coordinates_angstrom, charge, multiplicity, method, fmax_ev_per_angstrom, max_steps
+            symbols, coordinates_angstrom, charge, multiplicity, method, fmax_ev_per_angstrom, max_steps, held
         )
 
     def energy(self, spec: CalcSpec, method: str) -> float:

@@ -15,6 +15,7 @@ from ase.optimize import BFGS
 
 from compchem.backends.vibrations import frequency_fields, harmonic_analysis
 from compchem.errors import BackendUnavailableError
+from compchem.held import ase_constraint
 from compchem.models import CalcResult, CalcSpec, xtb_level
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE
 
@@ -53,15 +54,17 @@ def preoptimize(
     method: str = "GFN2-xTB",
     fmax_ev_per_angstrom: float = 0.05,
     max_steps: int = 400,
+    held: tuple[tuple[int, int, float], ...] = (),
 ) -> PreoptResult:
-    """Relax a structure with GFN2-xTB (tblite) and ASE's BFGS.
+    """Relax a structure with GFN2-xTB (tblite) and ASE's BFGS, each ``held`` distance
+    (``compchem.held``) kept at its value.
 
     ``method == "none"`` returns the input unchanged with a NaN energy (no ranking possible).
     """
     coords = np.asarray(coordinates_angstrom, dtype=float)
     if method.lower() == "none":
         return PreoptResult(coords.copy(), float("nan"), 0, True, "none")
-    atoms = Atoms(symbols=symbols, positions=coords)
+    atoms = _held_atoms(symbols, coords, held)
     atoms.calc = _calculator(method, charge, multiplicity, accuracy=TBLITE_DEFAULT_ACCURACY)
     if len(atoms) == 1:
         return PreoptResult(coords.copy(), atoms.get_potential_energy() * EV_TO_HARTREE, 0, True, method)
@@ -69,6 +72,15 @@ def preoptimize(
     converged = bool(opt.run(fmax=fmax_ev_per_angstrom, steps=max_steps))
     energy = atoms.get_potential_energy() * EV_TO_HARTREE
     return PreoptResult(atoms.get_positions(), float(energy), int(opt.nsteps), converged, method)
+
+
+def _held_atoms(symbols: Any, coordinates_angstrom: Any, held: Any) -> Atoms:
+    """ASE atoms of a structure, its held distances (if any) as a constraint moved onto their values."""
+    atoms = Atoms(symbols=list(symbols), positions=np.asarray(coordinates_angstrom, dtype=float))
+    if held:
+        atoms.set_constraint(ase_constraint(held))
+        atoms.set_positions(atoms.get_positions(), apply_constraint=True)
+    return atoms
 
 
 def cartesian_hessian(
@@ -140,7 +152,7 @@ def xtb_energy(spec: CalcSpec, method: str) -> float:
 def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResult:
     """Tight BFGS minimization with xTB from ``spec``'s geometry, as a CalcResult (program tblite)."""
     t0 = time.perf_counter()
-    atoms = Atoms(symbols=list(spec.symbols), positions=np.asarray(spec.coordinates_angstrom, dtype=float))
+    atoms = _held_atoms(spec.symbols, spec.coordinates_angstrom, spec.held_distances)
     atoms.calc = _calculator(method, spec.charge, spec.multiplicity, xtb_level(method)["accuracy"])
     opt = BFGS(atoms, logfile=None, maxstep=0.1)
     converged = bool(opt.run(fmax=FREQ_FMAX_EV_PER_ANGSTROM, steps=max_steps)) if len(atoms) > 1 else True

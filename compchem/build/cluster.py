@@ -19,6 +19,7 @@ from scipy.optimize import least_squares
 from compchem.backends import get_backend
 from compchem.build.ligands import Conformer, donor_atoms, embed_conformers, symbols_of
 from compchem.build.ring_contacts import pi_rings, ring_label
+from compchem.held import HeldDistance
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,13 @@ CONTACT_CUTOFF_ANGSTROM = 2.6
 
 @dataclass(frozen=True)
 class LigandInput:
-    """One ligand of a cluster: its name, SMILES and charge."""
+    """One ligand of a cluster: its name, SMILES and charge, and the distances it holds in every
+    relaxation (``compchem.held``: 0-based ligand atom indices, value in Å)."""
 
     name: str
     smiles: str
     charge: int
+    held_distances: tuple[HeldDistance, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -235,18 +238,20 @@ def build_ligand(
     n_conformers: int = 20,
     n_candidates: int = 4,
     preopt_method: str = "GFN2-xTB",
+    held_distances: tuple[HeldDistance, ...] = (),
 ) -> dict[str, Any]:
     """Free ligand: seeded conformers, the ``n_candidates`` lowest by force field relaxed cheaply,
-    the lowest kept (the relaxed binding energy needs each free ligand at its own minimum)."""
+    the lowest kept (the relaxed binding energy needs each free ligand at its own minimum, under its
+    ``held_distances``)."""
     from compchem.build.ligands import mol_from_smiles
 
     mol = mol_from_smiles(smiles, charge, name)
     symbols = symbols_of(mol)
-    conformers = embed_conformers(mol, n_conformers, seed, name)[: max(1, n_candidates)]
+    conformers = embed_conformers(mol, n_conformers, seed, name, held_distances)[: max(1, n_candidates)]
     results = []
     for i, conf in enumerate(conformers):
         res = get_backend("xtb").preoptimize(
-            symbols, conf.coordinates_angstrom, charge, multiplicity, preopt_method
+            symbols, conf.coordinates_angstrom, charge, multiplicity, preopt_method, held=held_distances
         )
         log.info(
             "%s conformer %d/%d: %s E=%.6f Ha (%d steps)",

@@ -11,6 +11,7 @@ from rdkit.Chem import AllChem
 
 from compchem.chem import check_charge_multiplicity
 from compchem.errors import InputError, StructureError
+from compchem.held import HeldDistance
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ def mol_from_smiles(smiles: str, charge: int, label: str) -> Chem.Mol:
             f"ligand '{label}': charge {charge:+d} given, but the SMILES {smiles!r} carries "
             f"formal charge {formal:+d}"
         )
+    for atom in mol.GetAtoms():  # atom-map numbers only name atoms of held distances (compchem.held)
+        atom.SetAtomMapNum(0)
     mol = Chem.AddHs(mol)
     symbols = [a.GetSymbol() for a in mol.GetAtoms()]
     n_radical = sum(a.GetNumRadicalElectrons() for a in mol.GetAtoms())
@@ -83,22 +86,30 @@ class Conformer:
     ff_energy_kcal_per_mol: float
 
 
-def embed_conformers(mol: Chem.Mol, n_conformers: int, seed: int, label: str) -> list[Conformer]:
+def embed_conformers(
+    mol: Chem.Mol, n_conformers: int, seed: int, label: str, held: tuple[HeldDistance, ...] = ()
+) -> list[Conformer]:
     """Seeded ETKDGv3 conformers, relaxed with MMFF94 (UFF where MMFF lacks parameters, as embedded
     where UFF lacks them too: energy 0), sorted by force-field energy and pruned at 0.3 Å heavy-atom
-    RMSD. Same seed, same conformers."""
+    RMSD. Same seed, same conformers. ``held`` distances (``compchem.held``) enter the distance-geometry
+    bounds (value ± ``HELD_EMBED_TOLERANCE_ANGSTROM``) and are kept as embedded: no force field."""
     mol = Chem.Mol(mol)
     params = AllChem.ETKDGv3()
     params.randomSeed = int(seed)
     params.pruneRmsThresh = 0.3
     params.numThreads = 1
+    if held:
+        params.SetBoundsMat(_held_bounds(mol, held, label))
+        params.useRandomCoords = True
     ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=max(1, n_conformers), params=params))
     if not ids:
         params.useRandomCoords = True
         ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=max(1, n_conformers), params=params))
     if not ids:
         raise StructureError(f"ligand '{label}': RDKit could not embed a 3D structure")
-    if mol.GetNumAtoms() > 1 and AllChem.MMFFHasAllMoleculeParams(mol):
+    if held:  # a force field would move the held atoms; the xTB relaxation holds them
+        results = [(0, 0.0)] * len(ids)
+    elif mol.GetNumAtoms() > 1 and AllChem.MMFFHasAllMoleculeParams(mol):
         results = AllChem.MMFFOptimizeMoleculeConfs(mol, maxIters=2000, numThreads=1)
     elif mol.GetNumAtoms() > 1 and AllChem.UFFHasAllMoleculeParams(mol):
         log.info("ligand '%s': MMFF94 lacks parameters, relaxing conformers with UFF", label)
@@ -116,6 +127,28 @@ def embed_conformers(mol: Chem.Mol, n_conformers: int, seed: int, label: str) ->
     ]
     conformers.sort(key=lambda c: c.ff_energy_kcal_per_mol)
     return conformers
+
+
+#: Half-width (Å) of the distance-geometry window of a held distance in a conformer embedding.
+HELD_EMBED_TOLERANCE_ANGSTROM = 0.02
+
+
+def _held_bounds(mol: Chem.Mol, held: tuple[HeldDistance, ...], label: str) -> np.ndarray:
+    """The molecule's distance-geometry bounds with each held pair's window written in, smoothed."""
+    from rdkit.Chem import rdDistGeom
+    from rdkit.DistanceGeometry import DoTriangleSmoothing
+
+    bm = rdDistGeom.GetMoleculeBoundsMatrix(mol)
+    for i, j, value in held:  # upper triangle: upper bounds; lower triangle: lower bounds
+        lo, hi = sorted((int(i), int(j)))
+        bm[lo, hi] = value + HELD_EMBED_TOLERANCE_ANGSTROM
+        bm[hi, lo] = value - HELD_EMBED_TOLERANCE_ANGSTROM
+    if not DoTriangleSmoothing(bm):
+        raise InputError(
+            f"ligand '{label}': the held distances {[list(h) for h in held]} contradict its bonding "
+            "(no embedding can satisfy them)"
+        )
+    return bm
 
 
 def symbols_of(mol: Chem.Mol) -> list[str]:

@@ -293,7 +293,7 @@ def ligand_poses(
     if not donors:
         return _ring_search(ligand, mol, n_conformers, lig_seed, label)
     denticity = _capped_denticity(ligand, len(donors), max_denticity, label, notes)
-    conformers = embed_conformers(mol, n_conformers, lig_seed, ligand.name)
+    conformers = embed_conformers(mol, n_conformers, lig_seed, ligand.name, ligand.held_distances)
     sites = _site_poses(mol, conformers, denticity)
     wrapped = _all_wrapped_poses(
         mol,
@@ -343,7 +343,7 @@ def _ring_search(
     ligand: LigandInput, mol: Chem.Mol, n_conformers: int, lig_seed: int, label: str
 ) -> _LigandSearch:
     """The search of a ligand without lone-pair donors: only its ring (cation–π, edge) poses."""
-    conformers = embed_conformers(mol, n_conformers, lig_seed, ligand.name)
+    conformers = embed_conformers(mol, n_conformers, lig_seed, ligand.name, ligand.held_distances)
     poses = _logged_ring_poses(mol, conformers, ligand, label)
     if not poses:
         raise StructureError(f"cluster '{label}': no accessible binding site on '{ligand.name}'")

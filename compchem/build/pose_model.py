@@ -100,6 +100,14 @@ class Candidate:
         """Cluster atom index of ligand-local ``atom`` of ligand ``ligand``."""
         return self.fragments[ligand + 1]["atom_indices"][atom]
 
+    def held_distances(self) -> tuple[tuple[int, int, float], ...]:
+        """Every ligand's held distances (``compchem.held``) in the candidate's atom indices."""
+        return tuple(
+            (self.cluster_index(li, a), self.cluster_index(li, b), v)
+            for li, lig in enumerate(self.ligands)
+            for a, b, v in lig.held_distances
+        )
+
     def targeted_indices(self) -> list[int]:
         """Cluster indices of the targeted donors."""
         return [self.cluster_index(li, d) for li, donors in self.targets for d in donors]

@@ -162,6 +162,7 @@ def _relax_with_method(c: Candidate, method: str, fmax_ev_per_angstrom: float, m
             method,
             fmax_ev_per_angstrom=fmax_ev_per_angstrom,
             max_steps=max_steps,
+            held=c.held_distances(),
         )
         if not np.isfinite(res.energy_hartree):
             return f"{method} gave a non-finite energy"

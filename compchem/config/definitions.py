@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from compchem.held import HeldDistance
+
 
 @dataclass(frozen=True)
 class LigandDef:
-    """A ligand: name, SMILES, total charge, multiplicity and where it was defined."""
+    """A ligand: name, SMILES, total charge, multiplicity and where it was defined; optionally a
+    curated starting geometry, or distances held in every relaxation (``compchem.held``: 0-based
+    SMILES atom indices and value, Å)."""
 
     name: str
     smiles: str
@@ -18,6 +22,7 @@ class LigandDef:
     description: str = ""
     source: str = ""
     geometry: str = ""
+    held_distances: tuple[HeldDistance, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from compchem.config.definitions import LigandDef
 from compchem.errors import InputError, ParseError
+from compchem.held import parse_held_distances
 from compchem.io.xyz import parse_xyz
 
 SHEET_COLUMNS = ("name", "smiles", "charge", "description")
-#: Optional columns: multiplicity (default 1) and geometry, a curated starting structure (.xyz, path
-#: relative to the sheet) that replaces the RDKit/xTB build of a free ligand.
-SHEET_OPTIONAL_COLUMNS = ("multiplicity", "geometry")
+#: Optional columns: multiplicity (default 1); geometry, a curated starting structure (.xyz, path
+#: relative to the sheet) that replaces the RDKit/xTB build of a free ligand; held_distances_angstrom,
+#: distances held in every relaxation (``a-b=value; ...``, atom-map numbers of the SMILES, ``compchem.held``).
+SHEET_OPTIONAL_COLUMNS = ("multiplicity", "geometry", "held_distances_angstrom")
 
 
 def read_ligand_sheet(path: str | Path) -> list[LigandDef]:
@@ -47,7 +49,10 @@ def read_ligand_sheet(path: str | Path) -> list[LigandDef]:
         except ValueError:
             raise InputError(f"{where}: charge and multiplicity must be integers") from None
         geometry = str(path.parent / row["geometry"]) if row.get("geometry") else ""
-        out.append(LigandDef(row["name"], row["smiles"], charge, mult, row["description"], where, geometry))
+        held = parse_held_distances(row.get("held_distances_angstrom", ""), row["smiles"], where)
+        out.append(
+            LigandDef(row["name"], row["smiles"], charge, mult, row["description"], where, geometry, held)
+        )
     return out
 
 

@@ -160,10 +160,7 @@ class Plan:
                 "ion_charge": self.ion_charge,
                 "multiplicity": c.multiplicity,
                 "charge": c.charge,
-                "ligands": [
-                    {"name": n, "smiles": self.ligands[n].smiles, "charge": self.ligands[n].charge}
-                    for n in c.ligands
-                ],
+                "ligands": [self._ligand_entry(n) for n in c.ligands],
                 # a per-cluster build option joins the build settings only when on: the build
                 # definitions (and hashes) of the other clusters keep their bytes
                 "build": (self.build | {"motif_poses": True}) if c.motif_poses else self.build,
@@ -181,8 +178,19 @@ class Plan:
             if lig.geometry:  # its coordinates, not its path: editing the file triggers a rebuild
                 symbols, coords, _ = parse_xyz(Path(lig.geometry).read_text())
                 definition["geometry"] = {"symbols": symbols, "coordinates_angstrom": coords}
+            if lig.held_distances:
+                definition["held_distances_angstrom"] = [list(h) for h in lig.held_distances]
             return definition
         raise InputError(f"unknown species '{name}'")
+
+    def _ligand_entry(self, name: str) -> dict[str, Any]:
+        """A cluster definition's entry of one ligand; held distances only where the ligand has them,
+        so the definitions (and build hashes) of every other cluster keep their bytes."""
+        lig = self.ligands[name]
+        entry: dict[str, Any] = {"name": name, "smiles": lig.smiles, "charge": lig.charge}
+        if lig.held_distances:
+            entry["held_distances_angstrom"] = [list(h) for h in lig.held_distances]
+        return entry
 
     def symbols(self, name: str) -> list[str]:
         """Element symbols of a species (ion first for clusters), from the SMILES."""

@@ -17,6 +17,7 @@ from compchem.config.definitions import ClusterDef, ExchangeDef, LigandDef
 from compchem.config.files import resolve_path
 from compchem.config.ligand_sheet import check_curated_geometry, read_ligand_sheet
 from compchem.errors import InputError
+from compchem.held import parse_held_distances
 
 #: How many ligands one ion's first shell can hold (coordination numbers seen in crystal structures and
 #: solution: Li+ 4-6, Na+ up to 8); a cluster with more is refused before anything is built.
@@ -29,6 +30,7 @@ def collect_ligand_defs(cfg: dict[str, Any], bases: list[Path]) -> list[LigandDe
     oligomer at every chain length it is asked for or a series needs."""
     defs = read_ligand_sheet(resolve_path(cfg["ligand_sheet"], bases))
     for i, entry in enumerate(cfg["ligands"]):
+        where = f"config ligands[{i}]"
         defs.append(
             LigandDef(
                 entry["name"],
@@ -36,8 +38,9 @@ def collect_ligand_defs(cfg: dict[str, Any], bases: list[Path]) -> list[LigandDe
                 entry["charge"],
                 entry["multiplicity"],
                 entry["description"],
-                f"config ligands[{i}]",
+                where,
                 str(resolve_path(entry["geometry"], bases)) if entry.get("geometry") else "",
+                parse_held_distances(entry.get("held_distances_angstrom", ""), entry["smiles"], where),
             )
         )
     return defs + _oligomer_ligands(cfg)
@@ -249,6 +252,11 @@ def check_chemistry(
         symbols_by_ligand[name] = symbols_of(mol)
         if lig.geometry:
             check_curated_geometry(lig, symbols_by_ligand[name])
+        if lig.geometry and lig.held_distances:
+            raise InputError(
+                f"ligand '{name}' ({lig.source}): held distances name SMILES atoms, a curated geometry "
+                "may list its atoms in another order: give one or the other"
+            )
         check_charge_multiplicity(
             symbols_by_ligand[name], lig.charge, lig.multiplicity, f"ligand '{name}' ({lig.source})"
         )

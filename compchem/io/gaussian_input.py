@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from compchem.chem import check_charge_multiplicity
 from compchem.errors import InputError
+from compchem.held import distances_angstrom
 from compchem.models import CalcSpec, LevelOfTheory, Resources
 
 #: PySCF ``xc`` name (lower case) -> Gaussian keyword. Only names known to denote the same functional
@@ -175,6 +176,8 @@ def write_gaussian_input(
     lines.append(" ".join(f"{c} {m}" for c, m in pairs))
     lines += _atom_lines(spec, fragment_of)
     lines.append("")
+    if held := _held_lines(spec, label):
+        lines += [*held, ""]
     if not isinstance(spec.level.basis, str):
         lines += _gen_blocks(spec)
         lines.append("")
@@ -251,13 +254,36 @@ def _route(spec: CalcSpec, label: str, freq: bool, fragment_of: dict[int, int]) 
         route.append(dispersion)
     if spec.task not in GAUSSIAN_JOB_TYPES:
         raise InputError(f"{label}: task '{spec.task}' has no Gaussian job type")
-    if GAUSSIAN_JOB_TYPES[spec.task]:
+    if spec.task == "optimize" and spec.held_distances:
+        route.append("Opt=ModRedundant")  # the held distances frozen (``_held_lines``)
+    elif GAUSSIAN_JOB_TYPES[spec.task]:
         route.append(GAUSSIAN_JOB_TYPES[spec.task])
     if freq:
         route.append("Freq")
     if fragment_of:
         route.append(f"Counterpoise={len(set(fragment_of.values()))}")
     return [*route, "SCF=Tight", "Int=UltraFine"]
+
+
+#: Largest deviation (Å) of a held distance from its value in the input geometry: Gaussian freezes a
+#: ModRedundant bond at the value the input geometry has, so the input must already hold it.
+HELD_INPUT_TOLERANCE_ANGSTROM = 1e-3
+
+
+def _held_lines(spec: CalcSpec, label: str) -> list[str]:
+    """ModRedundant lines ``B i j F`` (1-based) freezing each held distance of an optimization at its
+    value in the input geometry, which must equal the held value (the builds hold it exactly)."""
+    if spec.task != "optimize" or not spec.held_distances:
+        return []
+    for (i, j, value), d in zip(
+        spec.held_distances, distances_angstrom(spec.held_distances, spec.coordinates_angstrom), strict=True
+    ):
+        if abs(d - value) > HELD_INPUT_TOLERANCE_ANGSTROM:
+            raise InputError(
+                f"{label}: held distance {spec.symbols[i]}{i + 1}-{spec.symbols[j]}{j + 1} is {d:.4f} Å in "
+                f"the input geometry, not {value:.4f} Å; Gaussian freezes it at the input value"
+            )
+    return [f"B {i + 1} {j + 1} F" for i, j, _ in spec.held_distances]
 
 
 def _atom_lines(spec: CalcSpec, fragment_of: dict[int, int]) -> list[str]:

@@ -47,8 +47,11 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
             n_conformers=b["n_conformers"],
             n_candidates=b["ligand_candidates"],
             preopt_method=b["preopt_method"],
+            held_distances=_held(definition),
         )
-    ligands = [LigandInput(lig["name"], lig["smiles"], lig["charge"]) for lig in definition["ligands"]]
+    ligands = [
+        LigandInput(lig["name"], lig["smiles"], lig["charge"], _held(lig)) for lig in definition["ligands"]
+    ]
     return build_cluster(
         definition["ion_symbol"],
         definition["ion_charge"],
@@ -64,6 +67,11 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
         pi_sites=b.get("pi_sites", False),
         motif_poses=b.get("motif_poses", False),
     )
+
+
+def _held(entry: dict[str, Any]) -> tuple[tuple[int, int, float], ...]:
+    """The held distances of a ligand's definition or a cluster definition's ligand entry."""
+    return tuple((int(i), int(j), float(v)) for i, j, v in entry.get("held_distances_angstrom", []))
 
 
 def curated_ligand(definition: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from compchem.artifacts import BuildRecord, read_artifact
+from compchem.held import held_in_structure
 from compchem.io.xyz import format_xyz
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, coordinate_rows
 from compchem.records import Cache, write_record, write_text_atomic
@@ -63,7 +64,18 @@ def spec_from_build(build_path: str, level: dict[str, Any], task: str = "optimiz
         task=task,
         label=built.species,
         fragments=tuple((f["name"], tuple(f["atom_indices"])) for f in built.fragments),
+        held_distances=_held_of(built),
     )
+
+
+def _held_of(built: BuildRecord) -> tuple[tuple[int, int, float], ...]:
+    """The held distances (``compchem.held``) of a built species in its own atom indices, from the
+    build's definition: a ligand's own, or each ligand's of a cluster mapped through its fragment."""
+    definition = built.definition if isinstance(built.definition, dict) else {}
+    entries = [definition] if definition.get("kind") == "ligand" else list(definition.get("ligands", []))
+    if not any(e.get("held_distances_angstrom") for e in entries):
+        return ()
+    return held_in_structure(entries, built.fragments)
 
 
 def write_outputs(result: CalcResult, level: LevelOfTheory, record_path: str, xyz_path: str) -> None:

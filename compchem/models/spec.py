@@ -61,10 +61,17 @@ class CalcSpec:
     #: (``opt_initial_hessian: preopt``) and whose last SCF orbitals may start this calculation's first
     #: SCF. Changes only the path to the result, so it is not part of the content hash.
     hessian_from: str | None = field(default=None, compare=False)
+    #: Distances held at fixed values in an optimization (``compchem.held``: 0-based atoms, Å); part of
+    #: the content hash of an optimization, where given (a single point does not depend on them).
+    held_distances: tuple[tuple[int, int, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise InputError(f"{self.label or 'spec'}: unknown task '{self.task}', known: {TASKS}")
+        if any(
+            not (0 <= i < len(self.symbols) and 0 <= j < len(self.symbols)) for i, j, _ in self.held_distances
+        ):
+            raise InputError(f"{self.label or 'spec'}: a held distance names an atom the structure lacks")
         if len(self.symbols) != len(self.coordinates_angstrom):
             raise InputError(
                 f"{self.label or 'spec'}: {len(self.symbols)} symbols but "
@@ -94,6 +101,10 @@ class CalcSpec:
             "ghost_atoms": list(self.ghost_atoms),
             "code_version": CALC_CODE_VERSION,
         }
+        if self.held_distances and self.task == "optimize":  # absent otherwise: older hashes keep
+            payload["held_distances_angstrom"] = [
+                [int(i), int(j), round(float(v), 6)] for i, j, v in self.held_distances
+            ]
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 

@@ -23,6 +23,7 @@ import numpy as np
 from compchem.backends.pyscf.initial_hessian import _initial_hessian_params
 from compchem.backends.pyscf.scf import _SCFNotConverged
 from compchem.chem import gradient_norms
+from compchem.held import geometric_constraints_text
 from compchem.models import CalcSpec, LevelOfTheory
 from compchem.records import Cache
 from compchem.units import BOHR_TO_ANGSTROM
@@ -153,6 +154,21 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
     # geomeTRIC's ``write_cart_hess`` (geometric/params.py): after converging it updates its
     # approximate Hessian once more and writes it in Cartesian coordinates (Hartree/bohr²)
     final_hess = Path(tempfile.mkdtemp(prefix="compchem-hess-")) / "hessian.txt"
+    held: dict[str, Any] = {}
+    if spec.held_distances:  # geomeTRIC's constraints file ($set: driven to and held at the values)
+        (constraints := final_hess.parent / "constraints.txt").write_text(
+            geometric_constraints_text(spec.held_distances)
+        )
+        held["constraints"] = str(constraints)
+        log.info(
+            "%s: %d distance(s) held: %s",
+            spec.label,
+            len(spec.held_distances),
+            ", ".join(
+                f"{spec.symbols[i]}{i + 1}-{spec.symbols[j]}{j + 1} {v:.3f} Å"
+                for i, j, v in spec.held_distances
+            ),
+        )
     try:
         converged, mol_eq = geometric_solver.kernel(
             _replaying_scanner(mf, track),
@@ -162,6 +178,7 @@ def _optimize(mf: Any, spec: CalcSpec, track: _Track) -> tuple[bool, float, Any]
             write_cart_hess=str(final_hess),
             **conv_params,
             **hessian_params,
+            **held,
         )
         if final_hess.exists():
             track.final_hessian = np.loadtxt(final_hess)

@@ -28,6 +28,7 @@ from compchem.backends.pyscf.scf import (
 )
 from compchem.chem import gradient_norms
 from compchem.errors import ConvergenceError
+from compchem.held import held_report
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
 from compchem.records import Cache
 
@@ -265,6 +266,11 @@ def _calc_result(
             **final_sp,
             "hostname": platform.node(),
             **({"opt_initial_hessian": track.initial_hessian} if track.initial_hessian else {}),
+            **(
+                {"held_distances": held_report(spec.held_distances, track.coords)}
+                if spec.held_distances and spec.task == "optimize"
+                else {}
+            ),
         },
     )
 
