@@ -167,3 +167,13 @@ def test_gaussian_input_freezes_held_distances_at_the_input_value() -> None:
         get_backend("gaussian").input_text(moved, Resources())
     point = CalcSpec(symbols, xyz, 0, 1, gaussian, "energy", label="w", held_distances=((0, 1, 1.10),))
     assert "ModRedundant" not in get_backend("gaussian").input_text(point, Resources())
+
+
+def test_frequencies_of_a_held_model_are_refused_before_any_job() -> None:
+    cfg = load_config_file(ROOT / "workflow" / "config" / "config.yaml")
+    cfg["ligands"] = [{"name": "DMEheld", "smiles": DME, "held_distances_angstrom": DME_HELD}]
+    cfg["clusters"] = [{"name": "Li_DMEheld", "ligands": ["DMEheld"]}]
+    cfg["exchanges"] = []
+    cfg["thermo"] = {"frequencies": True}
+    with pytest.raises(InputError, match=r"thermo.frequencies: ligand\(s\) \['DMEheld'\]"):
+        build_plan(cfg, [ROOT], check_basis=False)

@@ -68,9 +68,27 @@ def build_plan(
         model_study=study,
     )
     check_built_clusters(clusters, Path(cfg["results_dir"]))
+    check_held_thermo(cfg, ligands, clusters)
     if check_basis:
         plan.warnings.extend(cost_warnings(plan))
     return plan
+
+
+def check_held_thermo(
+    cfg: dict[str, Any], ligands: dict[str, LigandDef], clusters: dict[str, ClusterDef]
+) -> None:
+    """Refuse harmonic frequencies where a used ligand holds distances (``compchem.held``): a held
+    structure is a constrained minimum, so its frequencies (and the re-optimization along an imaginary
+    mode) would not describe a minimum."""
+    if not cfg["thermo"].get("frequencies"):
+        return
+    used = {n for c in clusters.values() for n in c.ligands}
+    held = sorted(n for n in used if ligands[n].held_distances)
+    if held:
+        raise InputError(
+            f"thermo.frequencies: ligand(s) {held} hold distances (a constrained minimum: no harmonic "
+            "frequencies or thermal terms); switch thermo.frequencies off for this config"
+        )
 
 
 def check_built_clusters(clusters: dict[str, ClusterDef], results_dir: Path) -> None:
