@@ -45,11 +45,12 @@ def dft_pose_energies(records_dir: Path, cluster: str) -> dict[int, float]:
     return out
 
 
-def report_cluster(plan, name: str, args: argparse.Namespace, results_dir: Path) -> dict:
-    definition = plan.species_definition(name)
+def _search(
+    definition: dict, ligands: list[LigandInput], n_conformers: int, name: str, args: argparse.Namespace
+) -> tuple[dict, float]:
+    """The pose search of one cluster with the config's build settings (options override them), and its
+    wall seconds."""
     build = definition["build"]
-    ligands = [LigandInput(lig["name"], lig["smiles"], lig["charge"]) for lig in definition["ligands"]]
-    n_conformers = args.n_conformers or build["n_conformers"]
     t0 = time.perf_counter()
     res = search_poses(
         definition["ion_symbol"],
@@ -65,7 +66,13 @@ def report_cluster(plan, name: str, args: argparse.Namespace, results_dir: Path)
         preopt_method=build["preopt_method"],
         label=name,
     )
-    wall = time.perf_counter() - t0
+    return res, time.perf_counter() - t0
+
+
+def _print_search_summary(
+    name: str, build: dict, ligands: list[LigandInput], n_conformers: int, res: dict, wall: float
+) -> None:
+    """The search's settings, candidate counts at each stage, wall times and notes."""
     c = res["counts"]
     print(
         f"== {name}: Li+ with {', '.join(lig.name for lig in ligands)} "
@@ -81,7 +88,12 @@ def report_cluster(plan, name: str, args: argparse.Namespace, results_dir: Path)
     )
     for note in res["notes"]:
         print(f"   note: {note}")
-    print(f"   lowest {len(res['candidates'])} distinct pose(s) ({build['preopt_method']} energies):")
+
+
+def _print_poses(res: dict, preopt_method: str) -> None:
+    """The distinct poses kept, with their donors, then the best pose per coordination motif and the
+    energy spread."""
+    print(f"   lowest {len(res['candidates'])} distinct pose(s) ({preopt_method} energies):")
     for cand in res["candidates"]:
         rel = cand["relative_energy_ev"]
         donors = ", ".join(
@@ -102,52 +114,75 @@ def report_cluster(plan, name: str, args: argparse.Namespace, results_dir: Path)
         )
     if res["energy_spread_ev"] is not None:
         print(f"   spread over distinct poses: {res['energy_spread_ev']:.3f} eV")
-    layout = Layout(str(results_dir))
-    built = Path(layout.build(name))
-    best = res["candidates"][0]
-    if built.exists():
-        old = json.loads(built.read_text())
-        e_old = old.get("preopt_energy_hartree")
-        if old.get("preopt_method") == best["preopt_method"] and e_old is not None:
-            diff = (best["preopt_energy_hartree"] - e_old) * HARTREE_TO_EV
-            where = built.relative_to(ROOT) if built.is_relative_to(ROOT) else built
-            print(
-                f"   current builder's structure ({where}): E = {e_old:.6f} Ha, "
-                f"CN {len(old.get('contacts', []))}, from {len(old.get('candidates', []))} candidates; "
-                f"search best is {diff:+.3f} eV relative to it"
-            )
 
+
+def _print_builder_comparison(built: Path, best: dict) -> None:
+    """The search's best pose against the structure the workflow's builder wrote (``built``), when that
+    exists and was pre-optimized with the same method (else the energies do not compare)."""
+    if not built.exists():
+        return
+    old = json.loads(built.read_text())
+    e_old = old.get("preopt_energy_hartree")
+    if old.get("preopt_method") == best["preopt_method"] and e_old is not None:
+        diff_ev = (best["preopt_energy_hartree"] - e_old) * HARTREE_TO_EV
+        where = built.relative_to(ROOT) if built.is_relative_to(ROOT) else built
+        print(
+            f"   current builder's structure ({where}): E = {e_old:.6f} Ha, "
+            f"CN {len(old.get('contacts', []))}, from {len(old.get('candidates', []))} candidates; "
+            f"search best is {diff_ev:+.3f} eV relative to it"
+        )
+
+
+def _print_no_pose_records(layout: Layout, level: str, name: str, records: Path) -> None:
+    """Why the xTB ranking of ``name`` is not checked at ``level``: no pose records there."""
+    single = Path(layout.record(level, name))
+    extra = f"; a single-structure record {single.name} exists (not a pose set)" if single.exists() else ""
+    print(
+        f"   DFT [{level}]: no pose records {name}.pose<i>.json under {records}{extra} "
+        "-- xTB ranking not checked against DFT"
+    )
+
+
+def _dft_check(layout: Layout, level: str, name: str) -> dict | None:
+    """The xTB ranking of ``name``'s poses checked against their DFT records at ``level``, printed; None
+    (and says so) when there are no pose records."""
+    records = Path(layout.records_dir(level))
+    energies = dft_pose_energies(records, name)
+    if not energies:
+        _print_no_pose_records(layout, level, name, records)
+        return None
+    e_min = min(energies.values())
+    dft_best = min(energies, key=energies.get)
+    line = ", ".join(f"pose {r}: {(e - e_min) * HARTREE_TO_EV:+.3f} eV" for r, e in sorted(energies.items()))
+    if 0 in energies:
+        gap_ev = (energies[0] - e_min) * HARTREE_TO_EV
+        print(
+            f"   DFT [{level}]: {line}; xTB-best (pose 0) is {gap_ev:.3f} eV above the DFT-best (pose "
+            f"{dft_best})"
+        )
+    else:
+        gap_ev = None
+        print(f"   DFT [{level}]: {line}; the xTB-best pose 0 has no record yet")
+    return {"energies_hartree": energies, "dft_best_rank": dft_best, "gap_ev": gap_ev}
+
+
+def report_cluster(plan, name: str, args: argparse.Namespace, results_dir: Path) -> dict:
+    """Search the poses of cluster ``name``, print the search, compare its best pose with the builder's
+    structure and its xTB ranking with DFT pose records where they exist; the results as a dict."""
+    definition = plan.species_definition(name)
+    build = definition["build"]
+    ligands = [LigandInput(lig["name"], lig["smiles"], lig["charge"]) for lig in definition["ligands"]]
+    n_conformers = args.n_conformers or build["n_conformers"]
+    res, wall = _search(definition, ligands, n_conformers, name, args)
+    _print_search_summary(name, build, ligands, n_conformers, res, wall)
+    _print_poses(res, build["preopt_method"])
+    layout = Layout(str(results_dir))
+    _print_builder_comparison(Path(layout.build(name)), best=res["candidates"][0])
     dft = {}
     for level in args.levels or plan.run_levels:
-        records = Path(layout.records_dir(level))
-        energies = dft_pose_energies(records, name)
-        if not energies:
-            single = Path(layout.record(level, name))
-            extra = (
-                f"; a single-structure record {single.name} exists (not a pose set)"
-                if single.exists()
-                else ""
-            )
-            print(
-                f"   DFT [{level}]: no pose records {name}.pose<i>.json under {records}{extra} "
-                "-- xTB ranking not checked against DFT"
-            )
-            continue
-        e_min = min(energies.values())
-        dft_best = min(energies, key=energies.get)
-        line = ", ".join(
-            f"pose {r}: {(e - e_min) * HARTREE_TO_EV:+.3f} eV" for r, e in sorted(energies.items())
-        )
-        if 0 in energies:
-            gap = (energies[0] - e_min) * HARTREE_TO_EV
-            print(
-                f"   DFT [{level}]: {line}; xTB-best (pose 0) is {gap:.3f} eV above the DFT-best (pose "
-                f"{dft_best})"
-            )
-        else:
-            gap = None
-            print(f"   DFT [{level}]: {line}; the xTB-best pose 0 has no record yet")
-        dft[level] = {"energies_hartree": energies, "dft_best_rank": dft_best, "gap_ev": gap}
+        check = _dft_check(layout, level, name)
+        if check is not None:
+            dft[level] = check
     return {"cluster": name, "wall_s": wall, "search": res, "dft": dft}
 
 
