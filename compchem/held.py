@@ -117,6 +117,24 @@ def held_report(held: Iterable[HeldDistance], coordinates_angstrom: Any) -> list
     ]
 
 
+def projected_gradient(grad: Any, coordinates_angstrom: Any, held: Sequence[HeldDistance]) -> np.ndarray:
+    """``grad`` (N×3 or 3N) without its components along the held distances' Cartesian directions
+    (least-squares projection onto the complement of their span): the part an optimization under
+    the constraints can still lower, which goes to zero at a constrained minimum, whereas the full
+    gradient keeps the constraint forces. Same shape as ``grad``; units unchanged."""
+    g = np.asarray(grad, dtype=float)
+    if not held:
+        return g
+    xyz = np.asarray(coordinates_angstrom, dtype=float).reshape(-1, 3)
+    rows = np.zeros((len(held), xyz.size))
+    for k, (i, j, _) in enumerate(held):
+        u = (xyz[i] - xyz[j]) / np.linalg.norm(xyz[i] - xyz[j])
+        rows[k, 3 * i : 3 * i + 3], rows[k, 3 * j : 3 * j + 3] = u, -u
+    flat = g.reshape(-1)
+    coefficients, *_ = np.linalg.lstsq(rows.T, flat, rcond=None)
+    return (flat - rows.T @ coefficients).reshape(g.shape)
+
+
 def ase_constraint(held: Sequence[HeldDistance]) -> Any:
     """ASE's ``FixInternals`` holding each pair at its value (the first constrained step moves the
     atoms onto the targets, as SHAKE would)."""

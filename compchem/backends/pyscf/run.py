@@ -28,7 +28,7 @@ from compchem.backends.pyscf.scf import (
 )
 from compchem.chem import gradient_norms
 from compchem.errors import ConvergenceError
-from compchem.held import held_report
+from compchem.held import held_report, projected_gradient
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
 from compchem.records import Cache
 
@@ -233,7 +233,13 @@ def _calc_result(
     checkpoint: dict[str, Any] | None,
 ) -> CalcResult:
     """The record of the calculation (the keys and their order are those of every PySCF record)."""
-    grms, gmax = gradient_norms(out.grad) if out.grad is not None else (None, None)
+    grms, gmax = (
+        gradient_norms(
+            projected_gradient(out.grad, track.coords, spec.held_distances if spec.task == "optimize" else ())
+        )
+        if out.grad is not None
+        else (None, None)
+    )
     history = track.history
     return CalcResult(
         label=spec.label,
