@@ -1,15 +1,16 @@
 """Held distances: interatomic distances a ligand model keeps at fixed values in every relaxation.
 
-A fragment cut from a framework is held in the framework's geometry: the bridging imidazolate of ZIF-62
-glass keeps its two Zn–N bonds and its Zn···Zn span, which a gas-phase fragment would give up to a Li⁺
-(twelfth session: GFN2-xTB moves Li⁺ onto a ring N and breaks that N's Zn bond). A ligand names them
-in its SMILES with atom-map numbers and lists them as ``a-b=value`` (Å), e.g.
-``C[Zn:1](<-N)(<-N)[n:2]1cc[n:3](->[Zn:4](C)(C)<-N)c1`` with ``1-2=2.00; 3-4=2.00; 1-4=6.00``.
+A fragment cut from a framework is held in the framework's geometry: free in the gas phase, the capped
+bridging imidazolate of ZIF-62 glass gives up a Zn–N bond (or a cap) to a Li⁺, which the framework
+would not allow. A ligand names the atoms in its SMILES with atom-map numbers and lists the distances
+as ``a-b=value`` (Å), e.g. ``C[Zn:1](<-N)(<-N)[n:2]1cc[n:3](->[Zn:4](C)(C)<-N)c1`` with
+``1-2=2.00; 3-4=2.00; 1-4=6.00`` (the ligand sheet's ``Zn2_bridging_Im`` also holds its caps).
 
 The same values hold in the free ligand and in every cluster that contains it (so a binding energy
 compares two structures under the same constraints): as distance-geometry bounds of its conformers, as
-ASE ``FixInternals`` bond constraints of the GFN2-xTB relaxations, and as geomeTRIC ``$set distance``
-constraints of the DFT optimization. A single point does not depend on them.
+ASE ``FixInternals`` bond constraints of the GFN2-xTB relaxations, as geomeTRIC ``$set distance``
+constraints of the DFT optimization and as ``Opt=ModRedundant`` frozen bonds in Gaussian input. A
+single point does not depend on them.
 """
 
 from __future__ import annotations
