@@ -86,6 +86,21 @@ def parse_held_distances(text: str, smiles: str, where: str) -> tuple[HeldDistan
     return tuple(held)
 
 
+#: Key of the held distances in a plan definition (a ligand's, or a cluster's ligand entry).
+DEFINITION_KEY = "held_distances_angstrom"
+
+
+def definition_entry(held: Sequence[HeldDistance]) -> dict[str, list[list[Any]]]:
+    """The held distances as a plan definition holds them; empty where there are none, so that the
+    definitions (and build hashes) of everything without held distances keep their bytes."""
+    return {DEFINITION_KEY: [list(h) for h in held]} if held else {}
+
+
+def from_definition(entry: dict[str, Any]) -> tuple[HeldDistance, ...]:
+    """The held distances of a ligand's definition or of a cluster definition's ligand entry."""
+    return tuple((int(i), int(j), float(v)) for i, j, v in entry.get(DEFINITION_KEY, []))
+
+
 def held_in_structure(
     ligands: Sequence[dict[str, Any]], fragments: Sequence[dict[str, Any]]
 ) -> tuple[HeldDistance, ...]:
@@ -97,9 +112,7 @@ def held_in_structure(
     out: list[HeldDistance] = []
     for lig, frag in zip(ligands, ligand_fragments, strict=True):
         index = list(frag["atom_indices"])
-        out.extend(
-            (index[int(i)], index[int(j)], float(v)) for i, j, v in lig.get("held_distances_angstrom", [])
-        )
+        out.extend((index[i], index[j], v) for i, j, v in from_definition(lig))
     return tuple(out)
 
 

@@ -16,6 +16,7 @@ from compchem.config.model_study import ModelStudy
 from compchem.config.settings import BuildSettings, GaussianSettings, ThermoSettings
 from compchem.config.species import max_kept_poses
 from compchem.errors import InputError
+from compchem.held import definition_entry
 from compchem.io.xyz import parse_xyz
 from compchem.models import XTB_METHODS, LevelOfTheory, xtb_level
 
@@ -178,19 +179,16 @@ class Plan:
             if lig.geometry:  # its coordinates, not its path: editing the file triggers a rebuild
                 symbols, coords, _ = parse_xyz(Path(lig.geometry).read_text())
                 definition["geometry"] = {"symbols": symbols, "coordinates_angstrom": coords}
-            if lig.held_distances:
-                definition["held_distances_angstrom"] = [list(h) for h in lig.held_distances]
-            return definition
+            return definition | definition_entry(lig.held_distances)
         raise InputError(f"unknown species '{name}'")
 
     def _ligand_entry(self, name: str) -> dict[str, Any]:
         """A cluster definition's entry of one ligand; held distances only where the ligand has them,
         so the definitions (and build hashes) of every other cluster keep their bytes."""
         lig = self.ligands[name]
-        entry: dict[str, Any] = {"name": name, "smiles": lig.smiles, "charge": lig.charge}
-        if lig.held_distances:
-            entry["held_distances_angstrom"] = [list(h) for h in lig.held_distances]
-        return entry
+        return {"name": name, "smiles": lig.smiles, "charge": lig.charge} | definition_entry(
+            lig.held_distances
+        )
 
     def symbols(self, name: str) -> list[str]:
         """Element symbols of a species (ion first for clusters), from the SMILES."""

@@ -254,7 +254,7 @@ def _route(spec: CalcSpec, label: str, freq: bool, fragment_of: dict[int, int]) 
         route.append(dispersion)
     if spec.task not in GAUSSIAN_JOB_TYPES:
         raise InputError(f"{label}: task '{spec.task}' has no Gaussian job type")
-    if spec.task == "optimize" and spec.held_distances:
+    if spec.optimization_held_distances:
         route.append("Opt=ModRedundant")  # the held distances frozen (``_held_lines``)
     elif GAUSSIAN_JOB_TYPES[spec.task]:
         route.append(GAUSSIAN_JOB_TYPES[spec.task])
@@ -273,17 +273,14 @@ HELD_INPUT_TOLERANCE_ANGSTROM = 1e-3
 def _held_lines(spec: CalcSpec, label: str) -> list[str]:
     """ModRedundant lines ``B i j F`` (1-based) freezing each held distance of an optimization at its
     value in the input geometry, which must equal the held value (the builds hold it exactly)."""
-    if spec.task != "optimize" or not spec.held_distances:
-        return []
-    for (i, j, value), d in zip(
-        spec.held_distances, distances_angstrom(spec.held_distances, spec.coordinates_angstrom), strict=True
-    ):
+    held = spec.optimization_held_distances
+    for (i, j, value), d in zip(held, distances_angstrom(held, spec.coordinates_angstrom), strict=True):
         if abs(d - value) > HELD_INPUT_TOLERANCE_ANGSTROM:
             raise InputError(
                 f"{label}: held distance {spec.symbols[i]}{i + 1}-{spec.symbols[j]}{j + 1} is {d:.4f} Å in "
                 f"the input geometry, not {value:.4f} Å; Gaussian freezes it at the input value"
             )
-    return [f"B {i + 1} {j + 1} F" for i, j, _ in spec.held_distances]
+    return [f"B {i + 1} {j + 1} F" for i, j, _ in held]
 
 
 def _atom_lines(spec: CalcSpec, fragment_of: dict[int, int]) -> list[str]:

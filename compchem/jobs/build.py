@@ -15,6 +15,7 @@ from compchem import CALC_CODE_VERSION
 from compchem.artifacts import ABSENT, BuildRecord, PoseSummary, read_artifact
 from compchem.chem import pose_name
 from compchem.errors import InputError
+from compchem.held import from_definition
 from compchem.io.xyz import format_xyz
 from compchem.jobs.common import log, write_outputs
 from compchem.logs import job_log
@@ -47,10 +48,11 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
             n_conformers=b["n_conformers"],
             n_candidates=b["ligand_candidates"],
             preopt_method=b["preopt_method"],
-            held_distances=_held(definition),
+            held_distances=from_definition(definition),
         )
     ligands = [
-        LigandInput(lig["name"], lig["smiles"], lig["charge"], _held(lig)) for lig in definition["ligands"]
+        LigandInput(lig["name"], lig["smiles"], lig["charge"], from_definition(lig))
+        for lig in definition["ligands"]
     ]
     return build_cluster(
         definition["ion_symbol"],
@@ -67,11 +69,6 @@ def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
         pi_sites=b.get("pi_sites", False),
         motif_poses=b.get("motif_poses", False),
     )
-
-
-def _held(entry: dict[str, Any]) -> tuple[tuple[int, int, float], ...]:
-    """The held distances of a ligand's definition or a cluster definition's ligand entry."""
-    return tuple((int(i), int(j), float(v)) for i, j, v in entry.get("held_distances_angstrom", []))
 
 
 def curated_ligand(definition: dict[str, Any]) -> dict[str, Any]:

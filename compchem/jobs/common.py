@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from compchem.artifacts import BuildRecord, read_artifact
-from compchem.held import held_in_structure
+from compchem.held import from_definition, held_in_structure
 from compchem.io.xyz import format_xyz
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, coordinate_rows
 from compchem.records import Cache, write_record, write_text_atomic
@@ -73,9 +73,7 @@ def _held_of(built: BuildRecord) -> tuple[tuple[int, int, float], ...]:
     build's definition: a ligand's own, or each ligand's of a cluster mapped through its fragment."""
     definition = built.definition if isinstance(built.definition, dict) else {}
     entries = [definition] if definition.get("kind") == "ligand" else list(definition.get("ligands", []))
-    if not any(e.get("held_distances_angstrom") for e in entries):
-        return ()
-    return held_in_structure(entries, built.fragments)
+    return held_in_structure(entries, built.fragments) if any(map(from_definition, entries)) else ()
 
 
 def write_outputs(result: CalcResult, level: LevelOfTheory, record_path: str, xyz_path: str) -> None:

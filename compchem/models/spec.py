@@ -78,6 +78,12 @@ class CalcSpec:
                 f"{len(self.coordinates_angstrom)} coordinate rows"
             )
 
+    @property
+    def optimization_held_distances(self) -> tuple[tuple[int, int, float], ...]:
+        """The held distances that act on this calculation: all of them in an optimization, none in
+        a single point, gradient or Hessian at the given geometry."""
+        return self.held_distances if self.task == "optimize" else ()
+
     def content_hash(self) -> str:
         """SHA-256 of everything that determines the result (geometry rounded to 1e-6 Å).
 
@@ -101,9 +107,9 @@ class CalcSpec:
             "ghost_atoms": list(self.ghost_atoms),
             "code_version": CALC_CODE_VERSION,
         }
-        if self.held_distances and self.task == "optimize":  # absent otherwise: older hashes keep
+        if self.optimization_held_distances:  # absent otherwise: older hashes keep
             payload["held_distances_angstrom"] = [
-                [int(i), int(j), round(float(v), 6)] for i, j, v in self.held_distances
+                [int(i), int(j), round(float(v), 6)] for i, j, v in self.optimization_held_distances
             ]
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()

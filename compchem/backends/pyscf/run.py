@@ -234,9 +234,7 @@ def _calc_result(
 ) -> CalcResult:
     """The record of the calculation (the keys and their order are those of every PySCF record)."""
     grms, gmax = (
-        gradient_norms(
-            projected_gradient(out.grad, track.coords, spec.held_distances if spec.task == "optimize" else ())
-        )
+        gradient_norms(projected_gradient(out.grad, track.coords, spec.optimization_held_distances))
         if out.grad is not None
         else (None, None)
     )
@@ -273,8 +271,8 @@ def _calc_result(
             "hostname": platform.node(),
             **({"opt_initial_hessian": track.initial_hessian} if track.initial_hessian else {}),
             **(
-                {"held_distances": held_report(spec.held_distances, track.coords)}
-                if spec.held_distances and spec.task == "optimize"
+                {"held_distances": held_report(spec.optimization_held_distances, track.coords)}
+                if spec.optimization_held_distances
                 else {}
             ),
         },
