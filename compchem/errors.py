@@ -63,10 +63,15 @@ class DamagedFileError(CompchemError, ValueError):
         super().__init__(f"damaged file {self.path}: {problem}; {remedy}")
 
 
-class JobInterruptedError(CompchemError, RuntimeError):
+class JobInterruptedError(BaseException):
     """The job was stopped by a signal: SIGTERM from ``scancel``, a SLURM time limit or preemption, or
     a shutdown.
 
     Retrying helps: an optimization's checkpoint after its last finished step is on disk (written
     atomically), and a rerun resumes from it.
+
+    Like ``KeyboardInterrupt`` it derives from ``BaseException``, not ``CompchemError``: the signal
+    handler raises it wherever the job happens to be, and an ``except Exception`` there (PySCF,
+    geomeTRIC, tblite, or this project's optional steps such as the checkpointed Hessian) would
+    otherwise swallow it and let the interrupted job run on to the end.
     """

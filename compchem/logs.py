@@ -65,11 +65,11 @@ def job_log(path: str | os.PathLike[str] | None, level: int = logging.INFO) -> I
 def _log_failure(logger: logging.Logger, exc: BaseException) -> None:
     """One line in the job's log saying why the job stopped (a project error's own message, else the
     exception's type and text), so a failed job's log is never empty."""
-    from compchem.errors import CompchemError
+    from compchem.errors import CompchemError, JobInterruptedError
 
     if isinstance(exc, KeyboardInterrupt | SystemExit):
         logger.error("job stopped: %s", type(exc).__name__)
-    elif isinstance(exc, CompchemError):
+    elif isinstance(exc, CompchemError | JobInterruptedError):
         logger.error("compchem: error: %s", exc)
     else:
         logger.error("job failed: %s: %s", type(exc).__name__, exc)

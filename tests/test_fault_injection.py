@@ -186,3 +186,19 @@ def test_sigterm_mid_optimization_ends_at_a_checkpoint_and_the_rerun_resumes(tmp
     assert log.index("stopped by SIGTERM") < log.index("resuming optimization from checkpoint")
     record = json.loads((run / target).read_text())
     assert record["converged"] and record["extra"]["resumed_from_step"] == stopped_at
+
+
+def test_sigterm_inside_a_broad_except_still_stops_the_job():
+    """The SIGTERM handler raises wherever the job is; an ``except Exception`` there (PySCF, geomeTRIC,
+    or the optional Hessian checkpoint) must not swallow the stop and let the job run to its end (CI
+    once saw an interrupted optimization finish and write its record)."""
+    from compchem.jobs.common import script_errors
+
+    swallowed = False
+    with pytest.raises(SystemExit, match="stopped by SIGTERM"), script_errors():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler runs here, in the main thread
+        except Exception:
+            swallowed = True
+    assert not swallowed

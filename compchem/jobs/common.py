@@ -45,7 +45,7 @@ def script_errors() -> Iterator[None]:
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
-    except CompchemError as exc:
+    except (CompchemError, JobInterruptedError) as exc:
         raise SystemExit(f"compchem: error: {exc}") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
