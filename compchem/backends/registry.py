@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # types only: the registry stays cheap to import
     import numpy as np
 
     from compchem.backends.xtb import PreoptResult
+    from compchem.held import HeldDistance
     from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
     from compchem.records import Cache
 
@@ -127,7 +128,7 @@ class XtbBackend:
         method: str = "GFN2-xTB",
         fmax_ev_per_angstrom: float = 0.05,
         max_steps: int = 400,
-        held: tuple[tuple[int, int, float], ...] = (),
+        held: tuple[HeldDistance, ...] = (),
     ) -> PreoptResult:
         """Relax a structure with ASE's BFGS at ``method`` (``xtb.preoptimize``), ``held`` distances
         kept at their values."""

@@ -15,7 +15,7 @@ from ase.optimize import BFGS
 
 from compchem.backends.vibrations import frequency_fields, harmonic_analysis
 from compchem.errors import BackendUnavailableError
-from compchem.held import ase_constraint
+from compchem.held import HeldDistance, ase_constraint
 from compchem.models import CalcResult, CalcSpec, xtb_level
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE
 
@@ -54,7 +54,7 @@ def preoptimize(
     method: str = "GFN2-xTB",
     fmax_ev_per_angstrom: float = 0.05,
     max_steps: int = 400,
-    held: tuple[tuple[int, int, float], ...] = (),
+    held: tuple[HeldDistance, ...] = (),
 ) -> PreoptResult:
     """Relax a structure with GFN2-xTB (tblite) and ASE's BFGS, each ``held`` distance
     (``compchem.held``) kept at its value.

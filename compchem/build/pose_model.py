@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from compchem.build.cluster import CONTACT_CUTOFF_ANGSTROM, LigandInput, Site, ion_contacts
+from compchem.held import HeldDistance
 
 #: Ion–targeted donor distance window (Å) imposed when a ligand is embedded around the ion.
 WRAP_ION_DONOR_ANGSTROM = (1.9, 2.1)
@@ -100,7 +101,7 @@ class Candidate:
         """Cluster atom index of ligand-local ``atom`` of ligand ``ligand``."""
         return self.fragments[ligand + 1]["atom_indices"][atom]
 
-    def held_distances(self) -> tuple[tuple[int, int, float], ...]:
+    def held_distances(self) -> tuple[HeldDistance, ...]:
         """Every ligand's held distances (``compchem.held``) in the candidate's atom indices."""
         return tuple(
             (self.cluster_index(li, a), self.cluster_index(li, b), v)

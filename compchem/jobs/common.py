@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from compchem.artifacts import BuildRecord, read_artifact
-from compchem.held import from_definition, held_in_structure
+from compchem.held import HeldDistance, from_definition, held_in_structure
 from compchem.io.xyz import format_xyz
 from compchem.models import CalcResult, CalcSpec, LevelOfTheory, coordinate_rows
 from compchem.records import Cache, write_record, write_text_atomic
@@ -68,7 +68,7 @@ def spec_from_build(build_path: str, level: dict[str, Any], task: str = "optimiz
     )
 
 
-def _held_of(built: BuildRecord) -> tuple[tuple[int, int, float], ...]:
+def _held_of(built: BuildRecord) -> tuple[HeldDistance, ...]:
     """The held distances (``compchem.held``) of a built species in its own atom indices, from the
     build's definition: a ligand's own, or each ligand's of a cluster mapped through its fragment."""
     definition = built.definition if isinstance(built.definition, dict) else {}

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from compchem import CALC_CODE_VERSION
 from compchem.errors import InputError
+from compchem.held import HeldDistance
 from compchem.models.level import LevelOfTheory
 
 TASKS = ("energy", "gradient", "optimize")
@@ -63,7 +64,7 @@ class CalcSpec:
     hessian_from: str | None = field(default=None, compare=False)
     #: Distances held at fixed values in an optimization (``compchem.held``: 0-based atoms, Å); part of
     #: the content hash of an optimization, where given (a single point does not depend on them).
-    held_distances: tuple[tuple[int, int, float], ...] = ()
+    held_distances: tuple[HeldDistance, ...] = ()
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -79,7 +80,7 @@ class CalcSpec:
             )
 
     @property
-    def optimization_held_distances(self) -> tuple[tuple[int, int, float], ...]:
+    def optimization_held_distances(self) -> tuple[HeldDistance, ...]:
         """The held distances that act on this calculation: all of them in an optimization, none in
         a single point, gradient or Hessian at the given geometry."""
         return self.held_distances if self.task == "optimize" else ()
