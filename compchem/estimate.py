@@ -26,6 +26,9 @@ SCALING_EXPONENT = 2.6
 NO_DF_FACTOR = 4.0
 #: Cost relative to grid level 3 (measured on Li⁺–PDOL1: 58.5 s vs 74.8 s at grid level 2).
 GRID_FACTOR = {0: 0.5, 1: 0.6, 2: 0.78}
+#: A GFN2-xTB minimization (tblite, ASE BFGS to 5e-4 eV/Å) on 2 threads, seconds per atom: calibrated on
+#: the model study's xTB run (results/model_study_xtb/README.md); xTB needs no basis and little memory.
+XTB_OPT_SECONDS_PER_ATOM = 1.0
 #: An SCF alone, as a share of one SCF + gradient (profile_gradient.py, Li⁺–PDOL1: 50.3 of 74.8 s): the
 #: final single point of a level with ``opt_grid_level``.
 SCF_SHARE = 0.67
@@ -41,7 +44,10 @@ def basis_functions_of_element(basis: str, element: str) -> int:
 
 
 def n_basis_functions(symbols: list[str], level: LevelOfTheory) -> int:
-    """Basis functions of a species at ``level``."""
+    """Basis functions of a species at ``level`` (0 at an xTB level, whose minimal valence basis sizes
+    no job)."""
+    if level.backend == "xtb":
+        return 0
     return sum(basis_functions_of_element(level.basis_for(s), s) for s in symbols)
 
 
@@ -67,12 +73,15 @@ def optimization_seconds(
     """Predicted wall seconds of one optimization: ``steps`` gradients at ``level``, plus
     ``preopt_steps`` at its ``preopt`` level (in that level's basis) when it is staged. A single atom
     costs one SCF. A composite level ``B//A`` costs the optimization at A (``steps``, and
-    ``preopt_steps`` if A is staged) plus one SCF at B."""
+    ``preopt_steps`` if A is staged) plus one SCF at B. An xTB level costs its minimization
+    (``XTB_OPT_SECONDS_PER_ATOM``), whatever the step counts."""
     if level.geometry is not None:
         single_point = level.single_point_level()
         nbas = n_basis_functions(symbols, single_point)
         geometry = optimization_seconds(symbols, level.geometry, threads, steps, preopt_steps)
         return geometry + SCF_SHARE * seconds_per_gradient(nbas, single_point, threads)
+    if level.backend == "xtb":
+        return XTB_OPT_SECONDS_PER_ATOM * len(symbols) * CALIBRATION_THREADS / max(threads, 1)
     if len(symbols) == 1:
         return seconds_per_gradient(n_basis_functions(symbols, level), level, threads)
     nbas = n_basis_functions(symbols, level)

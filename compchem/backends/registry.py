@@ -102,10 +102,10 @@ class PyscfBackend:
 
 
 class XtbBackend:
-    """GFN-xTB through tblite's ASE calculator: pre-optimization of built structures, and energies,
-    optimizations and frequencies at an xTB method (the frequencies level of a composite
-    thermochemistry). Levels name the method (``method:``), not a LevelOfTheory, so run_cached does
-    not run xTB."""
+    """GFN-xTB through tblite's ASE calculator: pre-optimization of built structures; energies and
+    optimizations of a level with ``backend: xtb`` through run_cached (a run level, or the geometry
+    level A of a composite ``B//A``); and energies, optimizations and frequencies at an xTB method
+    (the frequencies level of a composite thermochemistry) through the methods below."""
 
     name: str = "xtb"
     tasks: tuple[str, ...] = ("energy", "optimize", "frequencies")
@@ -114,10 +114,14 @@ class XtbBackend:
         return _installed("tblite")
 
     def runner(self, task: str) -> RunFunction:
-        raise BackendUnavailableError(
-            f"backend 'xtb' runs task '{task}' through get_backend('xtb') (energy, optimize, frequencies "
-            "at a method), not run_cached"
-        )
+        if task not in ("energy", "optimize"):
+            raise BackendUnavailableError(
+                f"backend 'xtb' runs task '{task}' through get_backend('xtb') (frequencies at a method), "
+                "not run_cached"
+            )
+        from compchem.backends.xtb import run_xtb
+
+        return run_xtb
 
     def preoptimize(
         self,

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import IO, Any
 
 import numpy as np
 from ase import Atoms
 from ase.optimize import BFGS
 
 from compchem.backends.vibrations import frequency_fields, harmonic_analysis
-from compchem.errors import BackendUnavailableError
-from compchem.held import HeldDistance, ase_constraint
-from compchem.models import CalcResult, CalcSpec, xtb_level
+from compchem.errors import BackendUnavailableError, ConvergenceError
+from compchem.held import HeldDistance, ase_constraint, held_report
+from compchem.models import CalcResult, CalcSpec, Resources, xtb_level
+from compchem.records import Cache
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,54 @@ def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResu
         gradient_max_hartree_per_bohr=fmax * EV_TO_HARTREE * BOHR_TO_ANGSTROM,
         wall_time_s=round(time.perf_counter() - t0, 2),
         software=_software(),
+    )
+
+
+def run_xtb(spec: CalcSpec, resources: Resources, cache: Cache | None, stream: IO[str] | None) -> CalcResult:
+    """``run_cached``'s runner of a level with ``backend: xtb`` (its ``functional`` names the method):
+    the single-point energy, or the tight minimization of ``xtb_optimize`` (held distances kept), as a
+    record of that level. A minimization that does not converge is a ConvergenceError (a rerun starts
+    again: xTB steps cost seconds, so there is no checkpoint)."""
+    method = spec.level.functional
+    if spec.task == "optimize":
+        result = xtb_optimize(spec, method)
+        if not result.converged:
+            raise ConvergenceError(
+                f"{spec.label}: {method} minimization did not reach {FREQ_FMAX_EV_PER_ANGSTROM} eV/Å in "
+                f"{result.n_opt_steps} BFGS steps (largest force "
+                f"{result.gradient_max_hartree_per_bohr:.1e} Ha/bohr); check the structure"
+            )
+        if spec.held_distances:
+            result.extra["held_distances"] = held_report(spec.held_distances, result.coordinates_angstrom)
+    elif spec.task == "energy":
+        t0 = time.perf_counter()
+        energy = xtb_energy(spec, method)
+        log.info("%s: %s single point, E=%.10f Ha", spec.label, method, energy)
+        result = CalcResult(
+            label=spec.label,
+            task="energy",
+            program="tblite",
+            program_version=_software()["tblite"],
+            spec_hash="",
+            level={},
+            charge=spec.charge,
+            multiplicity=spec.multiplicity,
+            symbols=list(spec.symbols),
+            coordinates_angstrom=[list(map(float, row)) for row in spec.coordinates_angstrom],
+            energy_hartree=energy,
+            converged=True,
+            wall_time_s=round(time.perf_counter() - t0, 2),
+            software=_software(),
+        )
+    else:
+        raise BackendUnavailableError(f"backend 'xtb' runs tasks energy and optimize, not '{spec.task}'")
+    fragments = [{"name": n, "atom_indices": list(ix)} for n, ix in spec.fragments]
+    return replace(
+        result,
+        spec_hash=spec.content_hash(),
+        level=spec.level.to_dict(),
+        threads=resources.threads,
+        fragments=fragments,
     )
 
 

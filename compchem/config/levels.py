@@ -32,15 +32,49 @@ def check_run_levels(
     for lname in cfg["run_levels"]:
         if lname not in levels:
             raise InputError(f"run_levels names unknown level '{lname}'; defined: {sorted(levels)}")
-        if check_basis and levels[lname].backend == "pyscf":
+        level = levels[lname]
+        for stage in (level, level.geometry):
+            if stage is not None and stage.backend == "xtb":
+                _check_xtb_stage(cfg, lname, stage, elements)
+        if check_basis and level.backend == "pyscf":
             check_level = get_backend("pyscf").check_level
 
-            check_level(levels[lname].single_point_level(), elements, f"run level '{lname}'")
-            for stage, what in ((levels[lname].preopt, "preopt"), (levels[lname].geometry, "geometry")):
-                if stage is not None:
+            check_level(level.single_point_level(), elements, f"run level '{lname}'")
+            for stage, what in ((level.preopt, "preopt"), (level.geometry, "geometry")):
+                if stage is not None and stage.backend == "pyscf":
                     check_level(stage, elements, f"{what} level of '{lname}'")
                     if stage.preopt is not None:
                         check_level(stage.preopt, elements, f"preopt level of '{stage.name}'")
+
+
+#: The heaviest element GFN1-xTB and GFN2-xTB are parametrized for (radon, Z = 86)
+XTB_MAX_ATOMIC_NUMBER = 86
+
+
+def _check_xtb_stage(cfg: dict[str, Any], lname: str, stage: LevelOfTheory, elements: set[str]) -> None:
+    """An xTB level that a run level computes with (the run level itself, or the geometry level of a
+    composite): parametrized for every element; as the run level itself, no counterpoise (ghost
+    atoms need a basis) and no thermal corrections (the thermo jobs run PySCF levels)."""
+    from ase.data import atomic_numbers
+
+    beyond = sorted(e for e in elements if atomic_numbers.get(e, 0) > XTB_MAX_ATOMIC_NUMBER)
+    if beyond:
+        raise InputError(
+            f"level '{stage.name}' of run level '{lname}': {stage.functional} has no parameters for {beyond}"
+        )
+    if stage.name != lname:
+        return
+    thermo = cfg["thermo"]
+    if thermo.get("counterpoise"):
+        raise InputError(
+            f"run level '{lname}' is an xTB level: thermo.counterpoise needs ghost-atom basis functions "
+            "(a PySCF or Gaussian run level)"
+        )
+    if thermo.get("frequencies"):
+        raise InputError(
+            f"run level '{lname}' is an xTB level: thermo.frequencies (thermal corrections) are computed "
+            "for PySCF run levels only; use a composite level B//xTB or switch them off"
+        )
 
 
 def check_frequencies_level(

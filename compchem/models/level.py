@@ -147,6 +147,8 @@ class LevelOfTheory:
         ``B3LYP/6-311+G(d,p) (DF)//B3LYP/def2-SVP (DF)`` (single point // geometry)."""
         if self.geometry is not None:
             return f"{self.single_point_level().describe()}//{self.geometry.describe()}"
+        if self.backend == "xtb":
+            return self.functional  # the xTB method, e.g. GFN2-xTB: no basis, grid or fitting
         basis = (
             self.basis
             if isinstance(self.basis, str)

@@ -10,7 +10,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from compchem.errors import InputError
-from compchem.models.level_keys import OPT_CONVERGENCE_RULES, OPT_INITIAL_HESSIANS, cavity_radii, merge_level
+from compchem.models.level_keys import (
+    LEVEL_DEFAULTS,
+    OPT_CONVERGENCE_RULES,
+    OPT_INITIAL_HESSIANS,
+    XTB_METHODS,
+    cavity_radii,
+    merge_level,
+)
 
 if TYPE_CHECKING:
     from compchem.models.level import LevelOfTheory
@@ -30,6 +37,8 @@ def level_from_dict(
             raise InputError(f"level '{name}': {key} is given only together with geometry_level")
     preopt = _preopt_from_dict(cls, name, data, levels, depth)
     merged = merge_level(name, data)
+    if merged["backend"] == "xtb":
+        _check_xtb(name, merged, preopt)
     _check_solvent(name, merged)
     _check_optimizer(name, merged, levels, preopt)
     basis = merged["basis"]
@@ -60,6 +69,31 @@ def _preopt_from_dict(
     if preopt.backend != "pyscf":
         raise InputError(f"level '{name}': preopt_level '{preopt_name}' must use the pyscf backend")
     return preopt
+
+
+#: The keys an xTB level (``backend: xtb``) uses besides its name; every other key must keep its default
+#: (DFT settings that a tight-binding method has no use for are refused, not silently ignored).
+XTB_LEVEL_KEYS: frozenset[str] = frozenset({"backend", "functional"})
+
+
+def _check_xtb(name: str, merged: dict[str, Any], preopt: LevelOfTheory | None) -> None:
+    """A level of ``backend: xtb`` names its method (GFN2-xTB or GFN1-xTB) under ``functional``
+    (normalized in place to tblite's spelling) and sets no DFT or geomeTRIC key."""
+    methods = {m.lower(): m for m in XTB_METHODS}
+    method = methods.get(str(merged["functional"]).lower())
+    if method is None:
+        raise InputError(
+            f"level '{name}': backend xtb needs functional set to an xTB method, one of "
+            f"{list(XTB_METHODS)}; got {merged['functional']!r}"
+        )
+    merged["functional"] = method
+    given = sorted(k for k, v in merged.items() if k not in XTB_LEVEL_KEYS and v != LEVEL_DEFAULTS[k])
+    if given or preopt is not None:
+        keys = given + (["preopt_level"] if preopt is not None else [])
+        raise InputError(
+            f"level '{name}': {keys} do not apply to an xTB level (backend xtb takes only functional: "
+            f"{method}; its optimization is a tight tblite + ASE BFGS minimization)"
+        )
 
 
 def _check_solvent(name: str, merged: dict[str, Any]) -> None:
@@ -141,7 +175,7 @@ def _composite_geometry(
     levels: Levels | None,
     depth: int,
 ) -> LevelOfTheory:
-    """Level A of ``B//A``: a plain PySCF level (its optimizations run in the optimize job)."""
+    """Level A of ``B//A``: a plain PySCF or xTB level (its optimizations run in the optimize job)."""
     where = f"level '{name}'"
     if geometry_data is not None:
         geometry_data = dict(geometry_data)
@@ -161,10 +195,10 @@ def _composite_geometry(
             f"{where}: geometry_level '{geometry_name}' is itself a composite level; name the "
             "level whose optimization gives the geometries"
         )
-    if geometry.backend != "pyscf":
+    if geometry.backend not in ("pyscf", "xtb"):
         raise InputError(
-            f"{where}: geometry_level '{geometry_name}' must be a PySCF level (its optimizations run "
-            "in the workflow's optimize job)"
+            f"{where}: geometry_level '{geometry_name}' must be a PySCF or xTB level (its optimizations "
+            "run in the workflow's optimize job)"
         )
     return geometry
 

@@ -40,13 +40,15 @@ def finished(value):
     return ancient(value)
 
 
-def levels_regex(backend):
-    """Wildcard constraint matching exactly the levels run by ``backend`` (nothing if none)."""
-    names = [re.escape(n) for n, lvl in PLAN.levels.items() if lvl.backend == backend]
+def levels_regex(*backends):
+    """Wildcard constraint matching exactly the levels run by one of ``backends`` (nothing if none)."""
+    names = [re.escape(n) for n, lvl in PLAN.levels.items() if lvl.backend in backends]
     return "|".join(names) if names else "(?!x)x"
 
 
 PYSCF_LEVELS = levels_regex("pyscf")
+# levels whose optimizations run in process (run_cached): PySCF, and xTB run levels (backend xtb)
+IN_PROCESS_LEVELS = levels_regex("pyscf", "xtb")
 CLUSTERS = "|".join(re.escape(c) for c in PLAN.clusters) or "(?!x)x"
 # levels whose cluster poses are ranked at their preopt level (config pose_screening), and the others
 SCREENED_LEVELS = "|".join(re.escape(n) for n in PLAN.levels if PLAN.screening_level(n)) or "(?!x)x"

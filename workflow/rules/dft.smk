@@ -1,11 +1,12 @@
 # DFT geometry optimization. PySCF levels: one rule (PySCF + geomeTRIC, resumable through the content
-# cache). Gaussian levels: write input -> run (only with gaussian.command) -> parse, same records.
+# cache); xTB levels (backend xtb) run in the same rule. Gaussian levels: write input -> run (only with
+# gaussian.command) -> parse, same records.
 # A composite Gaussian level B//A: the input is B's single point at the species' record at A (PySCF).
 
 
 rule optimize:
     wildcard_constraints:
-        level=PYSCF_LEVELS,
+        level=IN_PROCESS_LEVELS,
     input:
         build=finished(LAYOUT.build("{species}")),
     output:
