@@ -108,10 +108,15 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             if level.preopt is not None
             else ""
         )
+        steps = f"{args.steps} gradients per optimization"
         if level.geometry is not None:
             staged = f" at '{level.geometry.name}', then one single point at '{level.notation()}'"
+        if stepping.backend == "xtb":  # a tight xTB minimization, priced by size (s/step: DFT only)
+            steps = (
+                f"a {stepping.describe()} minimization (~{estimate.XTB_OPT_SECONDS_PER_ATOM2} s x atoms^2)"
+            )
         print(
-            f"  total ≈ {total:.1f} h for {args.steps} gradients per optimization{staged} (calibration: "
+            f"  total ≈ {total:.1f} h for {steps}{staged} (calibration: "
             f"{estimate.CALIBRATION_SECONDS:.0f} s per gradient for {estimate.CALIBRATION_NBASIS} basis "
             f"functions on {estimate.CALIBRATION_THREADS} cores, ~N^{estimate.SCALING_EXPONENT})"
         )

@@ -128,3 +128,23 @@ def test_xtb_run_level_and_dft_at_xtb_geometry_through_snakemake(tmp_path, data_
     )
     assert records["gfn2", "Li_water"]["program"] == "tblite"
     assert 0.5 < float(xtb_row["E_bind_eV"]) < 2.0  # Li+-water: ~1.5 eV at GFN2-xTB and at DFT
+
+
+def test_estimate_prices_an_xtb_level_by_size_and_needs_no_basis_for_zn():
+    from compchem import estimate
+
+    gfn2, composite = level("gfn2"), level("sp_xtb")
+    zn = ["Zn", "N", "N", "C", "H"]  # the default basis 6-311+G(d,p) has no Zn: an xTB level needs none
+    assert estimate.n_basis_functions(zn, gfn2) == 0
+    assert estimate.optimization_seconds(zn, gfn2, 2, 12, 0) == pytest.approx(
+        estimate.XTB_OPT_SECONDS_PER_ATOM2 * 25
+    )
+    # B//xTB: the minimization plus one SCF at B, whatever the DFT step count
+    water = ["O", "H", "H"]
+    sp = estimate.SCF_SHARE * estimate.seconds_per_gradient(
+        estimate.n_basis_functions(water, composite.single_point_level()), composite.single_point_level(), 2
+    )
+    for steps in (5, 50):
+        assert estimate.optimization_seconds(water, composite, 2, steps, 0) == pytest.approx(
+            estimate.XTB_OPT_SECONDS_PER_ATOM2 * 9 + sp
+        )
