@@ -148,3 +148,14 @@ def test_estimate_prices_an_xtb_level_by_size_and_needs_no_basis_for_zn():
         assert estimate.optimization_seconds(water, composite, 2, steps, 0) == pytest.approx(
             estimate.XTB_OPT_SECONDS_PER_ATOM2 * 9 + sp
         )
+
+
+def test_xtb_minimization_logs_its_progress(tmp_path, monkeypatch, caplog):
+    from compchem.backends import xtb
+
+    monkeypatch.setattr(xtb, "XTB_LOG_INTERVAL_STEPS", 2)
+    spec = CalcSpec(*LI_WATER, 1, 1, level("gfn2"), "optimize", label="Li_water")
+    with caplog.at_level("INFO", logger="compchem"):
+        result = run_cached(spec, Resources(), None)
+    lines = [r.getMessage() for r in caplog.records if "GFN2-xTB step" in r.getMessage()]
+    assert len(lines) >= result.n_opt_steps // 2 and "E=-" in lines[0] and "max force" in lines[0]

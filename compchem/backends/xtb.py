@@ -135,6 +135,8 @@ def cartesian_hessian(
 #: BFGS force threshold of the re-optimization before an xTB Hessian (eV/Å; about 1e-5 Ha/bohr): far
 #: tighter than the pose search's 0.05, so that soft modes are not polluted by a residual gradient
 FREQ_FMAX_EV_PER_ANGSTROM: float = 5e-4
+#: A tight xTB minimization logs its energy and largest force every this many BFGS steps
+XTB_LOG_INTERVAL_STEPS = 50
 
 
 def _software() -> dict[str, str]:
@@ -156,6 +158,18 @@ def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResu
     atoms = _held_atoms(spec.symbols, spec.coordinates_angstrom, spec.held_distances)
     atoms.calc = _calculator(method, spec.charge, spec.multiplicity, xtb_level(method)["accuracy"])
     opt = BFGS(atoms, logfile=None, maxstep=0.1)
+
+    def progress() -> None:  # a long minimization (70-100-atom clusters: minutes) shows where it is
+        log.info(
+            "%s: %s step %d, E=%.10f Ha, max force %.1e eV/Å",
+            spec.label,
+            method,
+            opt.nsteps,
+            atoms.get_potential_energy() * EV_TO_HARTREE,
+            float(np.abs(atoms.get_forces()).max()),
+        )
+
+    opt.attach(progress, interval=XTB_LOG_INTERVAL_STEPS)
     converged = bool(opt.run(fmax=FREQ_FMAX_EV_PER_ANGSTROM, steps=max_steps)) if len(atoms) > 1 else True
     energy = float(atoms.get_potential_energy() * EV_TO_HARTREE)
     fmax = float(np.abs(atoms.get_forces()).max()) if len(atoms) > 1 else 0.0
