@@ -113,7 +113,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             staged = f" at '{level.geometry.name}', then one single point at '{level.notation()}'"
         if stepping.backend == "xtb":  # a tight xTB minimization, priced by size (s/step: DFT only)
             steps = (
-                f"a {stepping.describe()} minimization (~{estimate.XTB_OPT_SECONDS_PER_ATOM2} s x atoms^2)"
+                f"a {stepping.describe()} minimization (~{estimate.XTB_OPT_SECONDS_PER_ATOM3} s x atoms^3)"
             )
         print(
             f"  total ≈ {total:.1f} h for {steps}{staged} (calibration: "

@@ -27,10 +27,11 @@ NO_DF_FACTOR = 4.0
 #: Cost relative to grid level 3 (measured on Li⁺–PDOL1: 58.5 s vs 74.8 s at grid level 2).
 GRID_FACTOR = {0: 0.5, 1: 0.6, 2: 0.78}
 #: A GFN2-xTB minimization (tblite, ASE BFGS to 5e-4 eV/Å from a GFN2-xTB pose) on 2 threads costs
-#: about this many seconds times the number of atoms squared (more atoms: more BFGS steps, each dearer):
-#: 0.015-0.017 for Li⁺–PDOL1 (21 atoms, 6.6 s), Li⁺(PDOL1)(Im)₂ (39, 24 s) and Li⁺(PDOL1)₂ (41, 29 s),
-#: screening_xtb run of benchmarks/README.md. xTB needs no basis and little memory.
-XTB_OPT_SECONDS_PER_ATOM2 = 0.017
+#: about this many seconds times the number of atoms cubed (more atoms: more BFGS steps, each dearer):
+#: Li⁺–PDOL1 (21 atoms) 6.6 s, Li⁺(PDOL1)(Im)₂ (39) 24 s, Li⁺(PDOL1)₂ (41) 29 s, Li⁺(PDOL1)(Zn(NH₃)₂(Im)₂)₂
+#: (71, 1171 steps) 238 s: 4.0-7.1e-4 s/atom³ (the screening_xtb and model-study runs, benchmarks/README.md).
+#: xTB needs no basis and little memory.
+XTB_OPT_SECONDS_PER_ATOM3 = 5.5e-4
 #: An SCF alone, as a share of one SCF + gradient (profile_gradient.py, Li⁺–PDOL1: 50.3 of 74.8 s): the
 #: final single point of a level with ``opt_grid_level``.
 SCF_SHARE = 0.67
@@ -76,14 +77,14 @@ def optimization_seconds(
     ``preopt_steps`` at its ``preopt`` level (in that level's basis) when it is staged. A single atom
     costs one SCF. A composite level ``B//A`` costs the optimization at A (``steps``, and
     ``preopt_steps`` if A is staged) plus one SCF at B. An xTB level costs its minimization
-    (``XTB_OPT_SECONDS_PER_ATOM2``), whatever the step counts."""
+    (``XTB_OPT_SECONDS_PER_ATOM3``), whatever the step counts."""
     if level.geometry is not None:
         single_point = level.single_point_level()
         nbas = n_basis_functions(symbols, single_point)
         geometry = optimization_seconds(symbols, level.geometry, threads, steps, preopt_steps)
         return geometry + SCF_SHARE * seconds_per_gradient(nbas, single_point, threads)
     if level.backend == "xtb":
-        return XTB_OPT_SECONDS_PER_ATOM2 * len(symbols) ** 2 * CALIBRATION_THREADS / max(threads, 1)
+        return XTB_OPT_SECONDS_PER_ATOM3 * len(symbols) ** 3 * CALIBRATION_THREADS / max(threads, 1)
     if len(symbols) == 1:
         return seconds_per_gradient(n_basis_functions(symbols, level), level, threads)
     nbas = n_basis_functions(symbols, level)

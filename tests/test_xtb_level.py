@@ -137,7 +137,7 @@ def test_estimate_prices_an_xtb_level_by_size_and_needs_no_basis_for_zn():
     zn = ["Zn", "N", "N", "C", "H"]  # the default basis 6-311+G(d,p) has no Zn: an xTB level needs none
     assert estimate.n_basis_functions(zn, gfn2) == 0
     assert estimate.optimization_seconds(zn, gfn2, 2, 12, 0) == pytest.approx(
-        estimate.XTB_OPT_SECONDS_PER_ATOM2 * 25
+        estimate.XTB_OPT_SECONDS_PER_ATOM3 * 125
     )
     # B//xTB: the minimization plus one SCF at B, whatever the DFT step count
     water = ["O", "H", "H"]
@@ -146,7 +146,7 @@ def test_estimate_prices_an_xtb_level_by_size_and_needs_no_basis_for_zn():
     )
     for steps in (5, 50):
         assert estimate.optimization_seconds(water, composite, 2, steps, 0) == pytest.approx(
-            estimate.XTB_OPT_SECONDS_PER_ATOM2 * 9 + sp
+            estimate.XTB_OPT_SECONDS_PER_ATOM3 * 27 + sp
         )
 
 
