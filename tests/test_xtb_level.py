@@ -159,3 +159,14 @@ def test_xtb_minimization_logs_its_progress(tmp_path, monkeypatch, caplog):
         result = run_cached(spec, Resources(), None)
     lines = [r.getMessage() for r in caplog.records if "GFN2-xTB step" in r.getMessage()]
     assert len(lines) >= result.n_opt_steps // 2 and "E=-" in lines[0] and "max force" in lines[0]
+
+
+def test_xtb_single_point_is_a_record_of_the_level(tmp_path):
+    from compchem.backends.xtb import xtb_energy
+
+    spec = CalcSpec(*LI_WATER, 1, 1, level("gfn2"), "energy", label="Li_water")
+    result = run_cached(spec, Resources(), Cache(tmp_path / "cache"))
+    assert result.task == "energy" and result.program == "tblite" and result.spec_hash == spec.content_hash()
+    assert result.level["functional"] == "GFN2-xTB" and result.n_opt_steps == 0
+    assert result.energy_hartree == pytest.approx(xtb_energy(spec, "GFN2-xTB"), abs=1e-10)
+    assert len(list((tmp_path / "cache").glob("*/*.record.json"))) == 1  # cached like any record
