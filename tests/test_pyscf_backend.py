@@ -302,3 +302,16 @@ def test_coarse_optimization_grid_ends_with_a_single_point_on_the_level_grid(tmp
     assert spec(coarse, task="optimize").content_hash() != spec(full, task="optimize").content_hash()
     with pytest.raises(InputError, match="opt_grid_level"):
         LevelOfTheory.from_dict("bad", {"grid_level": 3, "opt_grid_level": 4})
+
+
+def test_a_memory_request_beyond_this_machine_is_capped_for_pyscf(caplog):
+    """A 71-atom Zn cluster's estimate (35 GB) on a 24 GB machine: PySCF planned for all of it, built the
+    density-fitting tensor in memory and the kernel killed the job. Capped, PySCF keeps it on disk."""
+    from compchem.backends.pyscf.scf import MACHINE_MEMORY_SHARE, capped_memory_mb, physical_memory_mb
+
+    physical = physical_memory_mb()
+    assert physical is not None and physical > 1000
+    assert capped_memory_mb(2000, "small") == 2000
+    with caplog.at_level("INFO", logger="compchem"):
+        assert capped_memory_mb(10 * physical, "big") == int(MACHINE_MEMORY_SHARE * physical)
+    assert "big: PySCF memory" in caplog.text and "go to disk" in caplog.text

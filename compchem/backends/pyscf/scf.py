@@ -110,6 +110,41 @@ def check_functional(level: LevelOfTheory, label: str) -> None:
         ) from None
 
 
+#: Share of this machine's physical memory a PySCF calculation may plan for (``mol.max_memory`` is a
+#: target, not a limit: PySCF overshoots it by a few GB on 1000-basis-function clusters)
+MACHINE_MEMORY_SHARE = 0.7
+
+
+def physical_memory_mb() -> int | None:
+    """This machine's physical memory (MB); None where the OS does not say."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e6)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def capped_memory_mb(max_memory_mb: int, label: str) -> int:
+    """``max_memory_mb``, or ``MACHINE_MEMORY_SHARE`` of the physical memory where the job asked for
+    more than this machine has (a request sized for a cluster node, or the estimate's): PySCF then keeps
+    the density-fitting tensor on disk instead of being killed by the kernel for lack of memory."""
+    physical = physical_memory_mb()
+    if physical is None or max_memory_mb <= MACHINE_MEMORY_SHARE * physical:
+        return max_memory_mb
+    capped = int(MACHINE_MEMORY_SHARE * physical)
+    log.info(
+        "%s: PySCF memory %d MB capped at %d MB (%.0f %% of this machine's %d MB); large integral "
+        "tensors go to disk",
+        label,
+        max_memory_mb,
+        capped,
+        100 * MACHINE_MEMORY_SHARE,
+        physical,
+    )
+    return capped
+
+
 def build_mole(
     spec: CalcSpec, stream: IO[str] | None = None, verbose: int = 4, max_memory_mb: int = 4000
 ) -> Any:
@@ -137,7 +172,7 @@ def build_mole(
     mol.charge = spec.charge
     mol.spin = multiplicity_to_spin(spec.multiplicity)
     mol.verbose = verbose
-    mol.max_memory = max_memory_mb
+    mol.max_memory = capped_memory_mb(max_memory_mb, spec.label or "spec")
     # PySCF's default output stream is the sys.stdout of the moment pyscf was imported, which may be
     # a stream closed since (a test's captured output): take the current one
     mol.stdout = stream if stream is not None else sys.stdout
