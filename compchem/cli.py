@@ -87,11 +87,11 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         header = ("species", "atoms", "nbasis", "mem_MB", "s/step", "poses", "opt_h")
         print("  {:<20s} {:>5s} {:>6s} {:>7s} {:>10s} {:>5s} {:>6s}".format(*header))
         total = 0.0
+        # a composite level B//A steps at A
+        stepping = level.geometry if level.geometry is not None else level
         for name in plan.species():
             symbols = plan.symbols(name)
             nbas = estimate.n_basis_functions(symbols, level)
-            # a composite level B//A steps at A
-            stepping = level.geometry if level.geometry is not None else level
             per_grad = estimate.seconds_per_step(
                 estimate.n_basis_functions(symbols, stepping), stepping, args.cores
             )

@@ -16,7 +16,7 @@ from ase.optimize import BFGS
 from compchem.backends.vibrations import frequency_fields, harmonic_analysis
 from compchem.errors import BackendUnavailableError, ConvergenceError
 from compchem.held import HeldDistance, ase_constraint, held_report
-from compchem.models import CalcResult, CalcSpec, Resources, xtb_level
+from compchem.models import CalcResult, CalcSpec, Resources, fragment_records, xtb_level
 from compchem.records import Cache
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE
 
@@ -183,9 +183,33 @@ def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResu
         converged,
         time.perf_counter() - t0,
     )
+    return _record(
+        spec,
+        method,
+        "optimize",
+        atoms.get_positions().tolist(),
+        energy,
+        t0,
+        converged=converged,
+        n_opt_steps=int(opt.nsteps),
+        gradient_max_hartree_per_bohr=fmax * EV_TO_HARTREE * BOHR_TO_ANGSTROM,
+    )
+
+
+def _record(
+    spec: CalcSpec,
+    method: str,
+    task: str,
+    coordinates_angstrom: list[list[float]],
+    energy_hartree: float,
+    t0: float,
+    **fields: Any,
+) -> CalcResult:
+    """A tblite CalcResult of ``spec`` at ``method`` (level ``xtb_level(method)``, no content hash: a
+    caller that caches it sets both), timed from ``t0`` (``time.perf_counter``)."""
     return CalcResult(
         label=spec.label,
-        task="optimize",
+        task=task,
         program="tblite",
         program_version=_software()["tblite"],
         spec_hash="",
@@ -193,13 +217,12 @@ def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResu
         charge=spec.charge,
         multiplicity=spec.multiplicity,
         symbols=list(spec.symbols),
-        coordinates_angstrom=atoms.get_positions().tolist(),
-        energy_hartree=energy,
-        converged=converged,
-        n_opt_steps=int(opt.nsteps),
-        gradient_max_hartree_per_bohr=fmax * EV_TO_HARTREE * BOHR_TO_ANGSTROM,
+        coordinates_angstrom=coordinates_angstrom,
+        energy_hartree=energy_hartree,
+        converged=fields.pop("converged", True),
         wall_time_s=round(time.perf_counter() - t0, 2),
         software=_software(),
+        **fields,
     )
 
 
@@ -217,37 +240,22 @@ def run_xtb(spec: CalcSpec, resources: Resources, cache: Cache | None, stream: I
                 f"{result.n_opt_steps} BFGS steps (largest force "
                 f"{result.gradient_max_hartree_per_bohr:.1e} Ha/bohr); check the structure"
             )
-        if spec.held_distances:
-            result.extra["held_distances"] = held_report(spec.held_distances, result.coordinates_angstrom)
+        if held := spec.optimization_held_distances:
+            result.extra["held_distances"] = held_report(held, result.coordinates_angstrom)
     elif spec.task == "energy":
         t0 = time.perf_counter()
         energy = xtb_energy(spec, method)
         log.info("%s: %s single point, E=%.10f Ha", spec.label, method, energy)
-        result = CalcResult(
-            label=spec.label,
-            task="energy",
-            program="tblite",
-            program_version=_software()["tblite"],
-            spec_hash="",
-            level={},
-            charge=spec.charge,
-            multiplicity=spec.multiplicity,
-            symbols=list(spec.symbols),
-            coordinates_angstrom=[list(map(float, row)) for row in spec.coordinates_angstrom],
-            energy_hartree=energy,
-            converged=True,
-            wall_time_s=round(time.perf_counter() - t0, 2),
-            software=_software(),
-        )
+        coordinates = [list(map(float, row)) for row in spec.coordinates_angstrom]
+        result = _record(spec, method, "energy", coordinates, energy, t0)
     else:
         raise BackendUnavailableError(f"backend 'xtb' runs tasks energy and optimize, not '{spec.task}'")
-    fragments = [{"name": n, "atom_indices": list(ix)} for n, ix in spec.fragments]
     return replace(
         result,
         spec_hash=spec.content_hash(),
         level=spec.level.to_dict(),
         threads=resources.threads,
-        fragments=fragments,
+        fragments=fragment_records(spec.fragments),
     )
 
 

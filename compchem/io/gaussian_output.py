@@ -27,7 +27,7 @@ from compchem.io.gaussian_route import (
     split_steps,
     step_routes,
 )
-from compchem.models import CalcResult
+from compchem.models import CalcResult, fragment_records
 
 _FLOAT = r"(-?\d+\.\d+)"
 
@@ -332,7 +332,7 @@ def to_calc_result(
         n_basis_functions=parsed.n_basis_functions,
         wall_time_s=round(float(wall_time_s), 2),
         threads=parsed.n_processors or 1,
-        fragments=[{"name": n, "atom_indices": list(ix)} for n, ix in fragments],
+        fragments=fragment_records(fragments),
         history=history,
         software={"compchem": __version__, "gaussian": parsed.program_version, "cclib": cclib.__version__},
         extra=extra,

@@ -21,7 +21,7 @@ from compchem.models.level_keys import (
     xtb_level,
 )
 from compchem.models.result import CalcResult
-from compchem.models.spec import TASKS, CalcSpec, CoordinateRows, Resources, coordinate_rows
+from compchem.models.spec import TASKS, CalcSpec, CoordinateRows, Resources, coordinate_rows, fragment_records
 
 __all__ = [
     "LEVEL_DEFAULTS",
@@ -37,6 +37,7 @@ __all__ = [
     "Resources",
     "cavity_radii",
     "coordinate_rows",
+    "fragment_records",
     "merge_level",
     "xtb_level",
 ]

@@ -31,6 +31,12 @@ def coordinate_rows(rows: Iterable[Iterable[float]]) -> CoordinateRows:
     return cast(CoordinateRows, tuple(map(tuple, rows)))
 
 
+def fragment_records(fragments: Iterable[tuple[str, Iterable[int]]]) -> list[dict[str, Any]]:
+    """``(name, atom indices)`` fragments (``CalcSpec.fragments``) as a record stores them
+    (``CalcResult.fragments``; ``CalcResult.spec_at`` reads them back)."""
+    return [{"name": n, "atom_indices": list(ix)} for n, ix in fragments]
+
+
 @dataclass(frozen=True)
 class Resources:
     """Machine settings of one job (from Snakemake ``threads``/``resources``), never science."""

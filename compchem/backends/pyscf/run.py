@@ -29,7 +29,7 @@ from compchem.backends.pyscf.scf import (
 from compchem.chem import gradient_norms
 from compchem.errors import ConvergenceError
 from compchem.held import held_report, projected_gradient
-from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources
+from compchem.models import CalcResult, CalcSpec, LevelOfTheory, Resources, fragment_records
 from compchem.records import Cache
 
 #: the logger of the module this code came from, so that log lines stay the same
@@ -259,7 +259,7 @@ def _calc_result(
         n_basis_functions=int(out.mol.nao_nr()),
         wall_time_s=round(wall + (checkpoint or {}).get("wall_time_s", 0.0), 2),
         threads=resources.threads,
-        fragments=[{"name": n, "atom_indices": list(ix)} for n, ix in spec.fragments],
+        fragments=fragment_records(spec.fragments),
         history=history,
         software=_software(),
         extra={
