@@ -19,6 +19,7 @@ from rdkit.Chem import AllChem, rdDistGeom
 from rdkit.DistanceGeometry import DoTriangleSmoothing
 
 from compchem.build.cluster import (
+    CONTACT_CUTOFF_ANGSTROM,
     MIN_ION_NONDONOR_ANGSTROM,
     LigandInput,
     _single_site,
@@ -65,31 +66,41 @@ def _embed_with_bounds(cx: Chem.Mol, bm: np.ndarray, n_conformers: int, seed: in
 
 def _relax_restrained(
     m: Chem.Mol, cid: int, props, use_mmff: bool, windows: list[tuple[int, float, float]]
-) -> bool:
+) -> str | None:
     """Minimize conformer ``cid`` with MMFF94 (else UFF) under flat-bottom ion restraints of the
-    embedding windows; False when no force field could be set up."""
+    embedding windows: ``"relaxed"``; None when no force field could be set up.
+
+    Where UFF lacks an atom type too (Zn²⁺ of the linker models), the conformer is kept as embedded
+    (``"embedded"``): UFF drops that atom's bonds and tears the metal off its ligands (as in
+    :func:`compchem.build.ligands.embed_conformers`). The embedding only approaches the windows then;
+    the GFN2-xTB pre-optimization of the assembled candidate does the relaxation."""
     if use_mmff:
         ff = AllChem.MMFFGetMoleculeForceField(m, props, confId=cid, ignoreInterfragInteractions=False)
         add = ff.MMFFAddDistanceConstraint
-    else:
+    elif AllChem.UFFHasAllMoleculeParams(m):
         ff = AllChem.UFFGetMoleculeForceField(m, confId=cid, ignoreInterfragInteractions=False)
         add = ff.UFFAddDistanceConstraint
+    else:
+        return "embedded"
     if ff is None:
-        return False
+        return None
     for j, lo, hi in windows:
         add(0, j, False, lo, hi, 500.0)
     ff.Minimize(maxIts=2000)
-    return True
+    return "relaxed"
 
 
-def _wrapped_pose(mol: Chem.Mol, xyz: np.ndarray, donors: tuple[int, ...], index: int) -> LigandPose | None:
+def _wrapped_pose(
+    mol: Chem.Mol, xyz: np.ndarray, donors: tuple[int, ...], index: int, relaxed: bool = True
+) -> LigandPose | None:
     """The relaxed complex ``xyz`` (ion first) as a pose, or None when the restraints did not hold
-    (a donor drifted off, or another atom came too close to the ion)."""
+    (a donor drifted off, or another atom came too close to the ion). A conformer kept as embedded
+    (``relaxed`` False) needs its donors only within the contact cutoff that counts them as bound."""
     dist = np.linalg.norm(xyz[1:] - xyz[0], axis=1)
     donor_d = dist[list(donors)]
     others = [i for i in range(len(dist)) if i not in donors]
     if (
-        donor_d.max() > WRAP_ION_DONOR_ANGSTROM[1] + 0.2
+        donor_d.max() > (WRAP_ION_DONOR_ANGSTROM[1] + 0.2 if relaxed else CONTACT_CUTOFF_ANGSTROM)
         or donor_d.min() < 1.7
         or (others and dist[others].min() < MIN_ION_NONDONOR_ANGSTROM + 0.3)
     ):
@@ -141,9 +152,11 @@ def wrapped_poses(
     props = AllChem.MMFFGetMoleculeProperties(m) if use_mmff else None
     poses: list[LigandPose] = []
     for cid in ids:
-        if not _relax_restrained(m, cid, props, use_mmff, windows):
+        how = _relax_restrained(m, cid, props, use_mmff, windows)
+        if how is None:
             continue
-        pose = _wrapped_pose(mol, np.array(m.GetConformer(cid).GetPositions()), donors, len(poses))
+        xyz = np.array(m.GetConformer(cid).GetPositions())
+        pose = _wrapped_pose(mol, xyz, donors, len(poses), relaxed=how == "relaxed")
         if pose is not None:
             poses.append(pose)
     poses.sort(key=lambda p: p.strain_kcal_per_mol)
