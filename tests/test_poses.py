@@ -14,6 +14,7 @@ from compchem.build.cluster import (
     LigandInput,
 )
 from compchem.build.ligands import donor_atoms, mol_from_smiles
+from compchem.build.pose_assembly import CROWDED_DRAW_FACTOR
 from compchem.build.poses import (
     MIN_ION_DONOR_ANGSTROM,
     _automorphisms,
@@ -202,3 +203,16 @@ def test_impossible_requests_are_clear_errors():
         generate_candidates("Li", 1, [water] * 12, n_conformers=1, n_random=0, n_assemblies=3, label="Li_W12")
     with pytest.raises(InputError, match="max_denticity must be >= 1"):
         generate_candidates("Li", 1, [DME], max_denticity=0)
+
+
+def test_crowded_cluster_keeps_drawing_before_it_gives_up():
+    # Li+ with five benzimidazoles: none of the first 10 seeded draws is clash-free (found by trying
+    # 1-60 draws), a few of the next 30 are. The search draws on (CROWDED_DRAW_FACTOR x), says so,
+    # and a cluster that fits in time gets exactly its old candidates.
+    bim = LigandInput("benzimidazole", "c1ccc2[nH]cnc2c1", 0)
+    crowded = generate_candidates("Li", 1, [bim] * 5, n_conformers=3, n_assemblies=10, label="Li_bIm5")
+    assert len(crowded) >= 1 and 10 < crowded.n_generated <= CROWDED_DRAW_FACTOR * 10
+    assert any("no clash-free arrangement in 10 draws" in n for n in crowded.notes)
+    assert all(not clash_violations(c) for c in crowded)
+    fits = generate_candidates("Li", 1, [bim] * 3, n_conformers=3, n_assemblies=5, label="Li_bIm3")
+    assert fits.n_generated == 5 and not any("draws" in n for n in fits.notes)

@@ -182,11 +182,21 @@ def _spin_into_place(
     return None
 
 
+#: Draws of a crowded cluster (no clash-free arrangement in ``n_assemblies`` draws) go on up to this
+#: multiple of ``n_assemblies`` before the search gives up.
+CROWDED_DRAW_FACTOR = 4
+
+
 def _assembled_candidates(
-    searches: list[_LigandSearch], frame: _ClusterFrame, seed: int, n_assemblies: int
+    searches: list[_LigandSearch], frame: _ClusterFrame, seed: int, n_assemblies: int, notes: list[str]
 ) -> tuple[list[Candidate], int]:
     """Clash-free assemblies of several ligands (``n_assemblies`` seeded draws, each distinct
-    combination of poses kept once); and the number tried."""
+    combination of poses kept once); and the number tried.
+
+    A crowded cluster whose first ``n_assemblies`` draws are all clashing (bulky framework
+    fragments around a chelating chain) keeps drawing from the same seeded stream, up to
+    ``CROWDED_DRAW_FACTOR`` times as many, and says so in ``notes``; a cluster that found an
+    arrangement in time gets exactly the candidates it got before."""
     rng = np.random.default_rng(seed)
     groups = [ls.groups() for ls in searches]
     used: list[set[int]] = [set() for _ in searches]
@@ -194,16 +204,24 @@ def _assembled_candidates(
     base = _directions(len(searches))
     candidates: list[Candidate] = []
     n_generated = 0
-    for _ in range(n_assemblies):
+    limit = n_assemblies
+    while n_generated < limit:
         n_generated += 1
         chosen = _draw_poses(groups, used, rng)
         key = tuple(id(p) for p in chosen)
-        if key in seen:
-            continue
-        cand = _spin_into_place(chosen, base, rng, frame)
-        if cand is not None:
-            seen.add(key)
-            candidates.append(cand)
+        if key not in seen:
+            cand = _spin_into_place(chosen, base, rng, frame)
+            if cand is not None:
+                seen.add(key)
+                candidates.append(cand)
+        if n_generated == n_assemblies and not candidates and limit == n_assemblies:
+            limit = CROWDED_DRAW_FACTOR * n_assemblies
+            note = (
+                f"cluster '{frame.label}': no clash-free arrangement in {n_assemblies} draws; "
+                f"drawing up to {limit}"
+            )
+            log.info(note)
+            notes.append(note)
     return candidates, n_generated
 
 
@@ -263,7 +281,7 @@ def generate_candidates(
     if len(ligands) == 1:
         candidates, n_generated = _single_ligand_candidates(searches[0], frame)
     else:
-        candidates, n_generated = _assembled_candidates(searches, frame, seed, n_assemblies)
+        candidates, n_generated = _assembled_candidates(searches, frame, seed, n_assemblies, notes)
     if not candidates:
         names = ", ".join(lig.name for lig in ligands)
         raise StructureError(

@@ -24,7 +24,7 @@ from compchem.records import Cache, write_json_atomic, write_text_atomic
 
 #: Bumped when the structure builder changes what it produces (part of the build cache key only, so
 #: rebuilt structures do not invalidate DFT results of structures that did not change).
-BUILD_CODE_VERSION = "3"  # 3: wrapped poses of Zn-bound linkers keep the metal bonded
+BUILD_CODE_VERSION = "3"  # 3: Zn-bound linkers keep the metal in wrapped poses; crowded clusters draw on
 
 
 def build_structure(definition: dict[str, Any]) -> dict[str, Any]:
