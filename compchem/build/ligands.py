@@ -86,6 +86,16 @@ class Conformer:
     ff_energy_kcal_per_mol: float
 
 
+def force_field(mol: Chem.Mol) -> str | None:
+    """The force field that types every atom of ``mol``: ``"MMFF94"``, else ``"UFF"``, else None.
+
+    None for the Zn²⁺ linker models: UFF without a type for an atom drops that atom's bonds and
+    tears the metal off its ligands, so such a molecule is better left as embedded."""
+    if AllChem.MMFFHasAllMoleculeParams(mol):
+        return "MMFF94"
+    return "UFF" if AllChem.UFFHasAllMoleculeParams(mol) else None
+
+
 def embed_conformers(
     mol: Chem.Mol, n_conformers: int, seed: int, label: str, held: tuple[HeldDistance, ...] = ()
 ) -> list[Conformer]:
@@ -107,19 +117,15 @@ def embed_conformers(
         ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=max(1, n_conformers), params=params))
     if not ids:
         raise StructureError(f"ligand '{label}': RDKit could not embed a 3D structure")
-    if held:  # a force field would move the held atoms; the xTB relaxation holds them
-        results = [(0, 0.0)] * len(ids)
-    elif mol.GetNumAtoms() > 1 and AllChem.MMFFHasAllMoleculeParams(mol):
+    field = force_field(mol) if mol.GetNumAtoms() > 1 and not held else None
+    if field == "MMFF94":
         results = AllChem.MMFFOptimizeMoleculeConfs(mol, maxIters=2000, numThreads=1)
-    elif mol.GetNumAtoms() > 1 and AllChem.UFFHasAllMoleculeParams(mol):
+    elif field == "UFF":
         log.info("ligand '%s': MMFF94 lacks parameters, relaxing conformers with UFF", label)
         results = AllChem.UFFOptimizeMoleculeConfs(mol, maxIters=2000, numThreads=1)
-    elif mol.GetNumAtoms() > 1:
-        # UFF without a type for an atom (Zn²⁺ of the linker models) drops that atom's bonds and
-        # tears the metal off its ligands; the distance-geometry structure is the better start
-        log.info("ligand '%s': no force field has all parameters, conformers kept as embedded", label)
-        results = [(0, 0.0)] * len(ids)
-    else:
+    else:  # held atoms (the xTB relaxation holds them), one atom, or no force field types every atom
+        if mol.GetNumAtoms() > 1 and not held:
+            log.info("ligand '%s': no force field has all parameters, conformers kept as embedded", label)
         results = [(0, 0.0)] * len(ids)
     conformers = [
         Conformer(np.array(mol.GetConformer(cid).GetPositions()), float(energy))

@@ -214,7 +214,7 @@ def _assembled_candidates(
             if cand is not None:
                 seen.add(key)
                 candidates.append(cand)
-        if n_generated == n_assemblies and not candidates and limit == n_assemblies:
+        if n_generated == n_assemblies and not candidates:
             limit = CROWDED_DRAW_FACTOR * n_assemblies
             note = (
                 f"cluster '{frame.label}': no clash-free arrangement in {n_assemblies} draws; "

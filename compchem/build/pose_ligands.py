@@ -26,7 +26,7 @@ from compchem.build.cluster import (
     _unit,
     enumerate_sites,
 )
-from compchem.build.ligands import donor_atoms, embed_conformers, mol_from_smiles, symbols_of
+from compchem.build.ligands import donor_atoms, embed_conformers, force_field, mol_from_smiles, symbols_of
 from compchem.build.pose_complex import _complex_mol, _force_field_energy, _ion_bounds
 from compchem.build.pose_model import (
     RANDOM_TILT_DEGREES,
@@ -65,29 +65,22 @@ def _embed_with_bounds(cx: Chem.Mol, bm: np.ndarray, n_conformers: int, seed: in
 
 
 def _relax_restrained(
-    m: Chem.Mol, cid: int, props, use_mmff: bool, windows: list[tuple[int, float, float]]
-) -> str | None:
-    """Minimize conformer ``cid`` with MMFF94 (else UFF) under flat-bottom ion restraints of the
-    embedding windows: ``"relaxed"``; None when no force field could be set up.
-
-    Where UFF lacks an atom type too (Zn²⁺ of the linker models), the conformer is kept as embedded
-    (``"embedded"``): UFF drops that atom's bonds and tears the metal off its ligands (as in
-    :func:`compchem.build.ligands.embed_conformers`). The embedding only approaches the windows then;
-    the GFN2-xTB pre-optimization of the assembled candidate does the relaxation."""
-    if use_mmff:
+    m: Chem.Mol, cid: int, props, field: str, windows: list[tuple[int, float, float]]
+) -> bool:
+    """Minimize conformer ``cid`` with ``field`` (``"MMFF94"`` or ``"UFF"``) under flat-bottom ion
+    restraints of the embedding windows; False when the force field could not be set up."""
+    if field == "MMFF94":
         ff = AllChem.MMFFGetMoleculeForceField(m, props, confId=cid, ignoreInterfragInteractions=False)
         add = ff.MMFFAddDistanceConstraint
-    elif AllChem.UFFHasAllMoleculeParams(m):
+    else:
         ff = AllChem.UFFGetMoleculeForceField(m, confId=cid, ignoreInterfragInteractions=False)
         add = ff.UFFAddDistanceConstraint
-    else:
-        return "embedded"
     if ff is None:
-        return None
+        return False
     for j, lo, hi in windows:
         add(0, j, False, lo, hi, 500.0)
     ff.Minimize(maxIts=2000)
-    return "relaxed"
+    return True
 
 
 def _wrapped_pose(
@@ -148,15 +141,16 @@ def wrapped_poses(
     if not ids:
         log.info("ligand '%s': no embedding with donors %s around the ion", label, list(donors))
         return []
-    use_mmff = AllChem.MMFFHasAllMoleculeParams(m)
-    props = AllChem.MMFFGetMoleculeProperties(m) if use_mmff else None
+    # no force field types a Zn²⁺ linker model: its conformers stay as embedded (the embedding only
+    # approaches the windows) and the GFN2-xTB pre-optimization of the candidate relaxes them
+    field = force_field(m)
+    props = AllChem.MMFFGetMoleculeProperties(m) if field == "MMFF94" else None
     poses: list[LigandPose] = []
     for cid in ids:
-        how = _relax_restrained(m, cid, props, use_mmff, windows)
-        if how is None:
+        if field is not None and not _relax_restrained(m, cid, props, field, windows):
             continue
         xyz = np.array(m.GetConformer(cid).GetPositions())
-        pose = _wrapped_pose(mol, xyz, donors, len(poses), relaxed=how == "relaxed")
+        pose = _wrapped_pose(mol, xyz, donors, len(poses), relaxed=field is not None)
         if pose is not None:
             poses.append(pose)
     poses.sort(key=lambda p: p.strain_kcal_per_mol)
