@@ -34,6 +34,7 @@ from compchem.analysis.reaction_terms import (
 )
 from compchem.analysis.tables import write_tables
 from compchem.analysis.temperature_scan import thermo_scan_rows
+from compchem.build.bonds import bonds_text, interfragment_bonds
 from compchem.build.cluster import ion_contacts
 from compchem.errors import InputError
 from compchem.models import CalcResult
@@ -166,6 +167,9 @@ def binding_rows(
                 "coordination_number": len(contacts),
                 "donor_contacts": "; ".join(f"{x['fragment']}:{x['element']}{x['atom']}" for x in contacts),
                 "Li_X_distances_angstrom": "; ".join(f"{x['distance_angstrom']:.3f}" for x in contacts),
+                "interligand_bonds": bonds_text(
+                    interfragment_bonds(rec.symbols, rec.coordinates_angstrom, rec.fragments)
+                ),
                 "E_complex_hartree": rec.energy_hartree,
                 "E_bind_hartree": e_h,
                 "all_converged": all(r.converged for r in involved),

@@ -30,6 +30,8 @@ COLUMNS = [
     "coordination_number",
     "donor_contacts",
     "Li_X_distances_angstrom",
+    # bonds between two ligands of the cluster (compchem.build.bonds): E_bind then counts that bond too
+    "interligand_bonds",
     "E_complex_hartree",
     "E_bind_hartree",
     "all_converged",

@@ -64,7 +64,22 @@ def _header_lines(level_name: str, any_rec: CalcResult) -> list[str]:
 def _binding_table_lines(rows: list[dict[str, Any]]) -> list[str]:
     lines = ["| " + " | ".join(BINDING_MD_COLUMNS) + " |", "|" + "---|" * len(BINDING_MD_COLUMNS)]
     lines += ["| " + " | ".join(fmt(row[c]) for c in BINDING_MD_COLUMNS) + " |" for row in rows]
-    return lines
+    return lines + interligand_bond_lines(rows)
+
+
+def interligand_bond_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """A warning per cluster whose ligands are bonded to each other (``interligand_bonds``): its E_bind
+    counts the new bond as well as the ion's binding. Empty when no cluster has one."""
+    bonded = [r for r in rows if r.get("interligand_bonds")]
+    if not bonded:
+        return []
+    return [
+        "",
+        "Ligands bonded to each other (bond lengths below 1.2 x the sum of covalent radii): E_bind of "
+        "these clusters includes the bond between their ligands, not only the binding of the ion:",
+        "",
+        *(f"- {r['cluster']}: {r['interligand_bonds']}" for r in bonded),
+    ]
 
 
 def motif_lines(rows: list[dict[str, Any]], poses: dict[str, dict[str, Any]]) -> list[str]:

@@ -46,6 +46,8 @@ MODEL_STUDY_COLUMNS = [
     # the paper's orderings: (1) E_bind(Li+-L) < E_bind(Li+-P); (2) E_bind(Li+(P)(L)2) < E_bind(Li+(P)2)
     "linker_below_pdol",
     "pdol_linker2_below_pdol2",
+    # bonds between two ligands in any of the combination's clusters (binding table's interligand_bonds)
+    "interligand_bonds",
     "cluster_Li_linker",
     "cluster_Li_pdol",
     "cluster_Li_pdol2",
@@ -119,6 +121,11 @@ def model_study_rows(
                 "dE_exchange_solv_eV": ex.get("dE_exchange_solv_eV"),
                 "linker_below_pdol": _below(e_bind["li_linker"], e_bind["li_pdol"]),
                 "pdol_linker2_below_pdol2": _below(e_bind["li_pdol_linker2"], e_bind["li_pdol2"]),
+                "interligand_bonds": "; ".join(
+                    f"{combo[role]}: {binding[combo[role]]['interligand_bonds']}"
+                    for role in E_BIND_COLUMNS
+                    if binding.get(combo[role], {}).get("interligand_bonds")
+                ),
                 "cluster_Li_linker": combo["li_linker"],
                 "cluster_Li_pdol": combo["li_pdol"],
                 "cluster_Li_pdol2": combo["li_pdol2"],
@@ -156,6 +163,14 @@ def model_study_markdown(
         f"Ordering (1) linker < PDOL holds for {held[0]} of {known[0]} combinations; "
         f"ordering (2) PDOL-2L < 2PDOL for {held[1]} of {known[1]}.",
     ]
+    bonded = [
+        f"{r['linker']} x {r['pdol']} ({r['interligand_bonds']})" for r in rows if r.get("interligand_bonds")
+    ]
+    if bonded:
+        lines.append(
+            "Ligands bonded to each other in a cluster of the combination (E_bind and the exchange count "
+            f"that bond too, not only the binding of Li+): {'; '.join(bonded)}."
+        )
     incomplete = [f"{r['linker']} x {r['pdol']}" for r in rows if any(r[c] is None for c in _COMPLETE)]
     if incomplete:
         lines.append(

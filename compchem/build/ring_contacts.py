@@ -14,26 +14,19 @@ structure without a cation–π contact are what they were before this module ex
 from __future__ import annotations
 
 import numpy as np
-from ase.data import atomic_numbers, covalent_radii
+
+from compchem.build.bonds import bonded
 
 #: Elements that can be ring members of an aromatic ring the ion binds to.
 RING_ELEMENTS = frozenset({"B", "C", "N", "O", "P", "S", "Si"})
 #: Neighbours counted for the sp2 test (a ring N bound to Zn²⁺ or the ion stays sp2).
 NONMETALS = frozenset({"H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"})
-#: Bond criterion: distance below this factor times the sum of covalent radii.
-BOND_FACTOR = 1.2
 #: Largest out-of-plane deviation (Å) of a ring atom for the ring to count as planar.
 PLANARITY_ANGSTROM = 0.15
 #: Smallest ion height (Å) above the ring plane for a π contact (in-plane binding is σ).
 MIN_HEIGHT_ANGSTROM = 1.0
 #: Only atoms this close to the ion (Å) are searched for rings (keeps the search local and cheap).
 SEARCH_RADIUS_ANGSTROM = 4.0
-
-
-def _bonded(symbols: list[str], coords: np.ndarray, i: int, j: int) -> bool:
-    ri = covalent_radii[atomic_numbers.get(symbols[i], 6)]
-    rj = covalent_radii[atomic_numbers.get(symbols[j], 6)]
-    return float(np.linalg.norm(coords[i] - coords[j])) < BOND_FACTOR * (ri + rj)
 
 
 def _small_rings(adjacency: dict[int, set[int]]) -> list[tuple[int, ...]]:
@@ -58,7 +51,7 @@ def _planar_sp2_rings(
     """Planar 5/6-rings among ``near`` whose atoms have at most three bonded non-metal neighbours
     (an sp3 ring atom has four; metals, the ion included, are left out of the count)."""
     members = [i for i in near if symbols[i] in RING_ELEMENTS]
-    adjacency = {i: {j for j in members if j != i and _bonded(symbols, coords, i, j)} for i in members}
+    adjacency = {i: {j for j in members if j != i and bonded(symbols, coords, i, j)} for i in members}
     out = []
     for ring in _small_rings(adjacency):
         xyz = coords[list(ring)]
@@ -68,7 +61,7 @@ def _planar_sp2_rings(
             continue
         degree = [
             sum(
-                _bonded(symbols, coords, a, k)
+                bonded(symbols, coords, a, k)
                 for k in range(len(symbols))
                 if k not in (a, ion_index) and symbols[k] in NONMETALS
             )
