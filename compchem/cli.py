@@ -297,9 +297,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for f in findings:
         print(f"{f.state:<9s} {f.path}: {f.problem}")
     damaged = sum(f.state == "damaged" for f in findings)
+    stale = sum(f.state == "stale" for f in findings)
     print(
-        f"checked {results} and its cache: {damaged} damaged, {len(findings) - damaged} orphaned"
-        + ("" if findings else " (all good)")
+        f"checked {results} and its cache: {damaged} damaged, {len(findings) - damaged - stale} orphaned, "
+        f"{stale} stale" + ("" if findings else " (all good)")
     )
     if damaged:
         print(
@@ -371,7 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("a")
     p.add_argument("b")
     p.set_defaults(func=cmd_parity)
-    p = sub.add_parser("check", help="report damaged or orphaned files of a results folder and its cache")
+    p = sub.add_parser(
+        "check", help="report damaged, orphaned or stale files of a results folder and its cache"
+    )
     p.add_argument("results", nargs="?", default="results", help="results folder (default: results)")
     p.add_argument("--cache", help="content cache (default <results>/cache)")
     p.set_defaults(func=cmd_check)

@@ -10,6 +10,12 @@ What is checked (``compchem check``; see docs/recovery.md):
 - orphans: temporary files left by an interrupted atomic write (``.<name>.<random>.tmp``), checkpoints
   of optimizations whose record is already in the cache (a finished run removes them), and files in
   the cache whose names the cache does not make.
+- stale records: an optimization record of a level whose starting geometry is none of the current
+  builds of its species (``results/structures/<species>.build.json``, or any pose build of a
+  cluster). The workflow's rerun triggers leave out file times (so a fresh clone does not rerun
+  committed jobs), so a structure rebuilt after a builder change does not rerun the DFT that started
+  from the old one; such records stay until deleted. Records that carry no starting geometry (older
+  GFN-xTB records) or whose species has no build in the folder are not judged.
 
 Damaged cache entries found in a workflow run are moved to ``<cache>/quarantine/`` by the run itself;
 this check only reports.
@@ -21,11 +27,17 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from compchem.errors import DamagedFileError
 from compchem.layout import Layout
 from compchem.records import Cache, read_json
 
+#: Largest coordinate difference (Å) between a record's starting geometry and a build that counts as
+#: the same geometry (the builds and records store the same floats; this only absorbs rounding)
+SAME_GEOMETRY_ANGSTROM = 1e-4
 #: Folder of results/<level>/ -> the kind its JSON files are checked as
 LEVEL_FOLDERS: dict[str, str] = {"records": "record", "counterpoise": "counterpoise", "poses": "poses"}
 #: Folder-name prefixes of results/<level>/ -> kind (thermo, thermo_<level>, solvent_<name>)
@@ -40,7 +52,7 @@ class Finding:
     """One damaged or orphaned file: its path, which of the two, and what is wrong."""
 
     path: str
-    state: str  # "damaged" | "orphaned"
+    state: str  # "damaged" | "orphaned" | "stale"
     problem: str
 
 
@@ -58,12 +70,14 @@ def check_results(results_dir: str | Path, cache_dir: str | Path | None = None) 
     results = Path(layout.results)
     cache_root = Path(layout.cache)
     findings: list[Finding] = []
+    builds: dict[str, Any] = {}
 
-    def check(path: Path, kind: str | None) -> None:
+    def check(path: Path, kind: str | None) -> Any:
         try:
-            read_json(path, kind)
+            return read_json(path, kind)
         except DamagedFileError as exc:
             findings.append(Finding(str(path), "damaged", exc.problem))
+            return None
 
     for path in sorted(results.rglob("*")):
         if cache_root in path.parents or path == cache_root:
@@ -72,7 +86,9 @@ def check_results(results_dir: str | Path, cache_dir: str | Path | None = None) 
             findings.append(Finding(str(path), "orphaned", "temporary file of an interrupted write"))
     structures = Path(layout.structures_dir)
     for path in sorted(structures.glob("*.build.json")):
-        check(path, "build")
+        build = check(path, "build")
+        if build is not None:
+            builds[path.name.removesuffix(".build.json")] = build
     for level_dir in sorted(p for p in results.iterdir() if p.is_dir() and p not in (structures, cache_root)):
         for table in sorted(level_dir.glob("binding_energies.json")):
             check(table, None)
@@ -80,9 +96,43 @@ def check_results(results_dir: str | Path, cache_dir: str | Path | None = None) 
             kind = _kind_of(child)
             if kind is not None:
                 for path in sorted(child.glob("*.json")):
-                    check(path, kind)
+                    data = check(path, kind)
+                    if kind == "record" and data is not None:
+                        findings += _stale(path, data, builds)
     findings += check_cache(cache_root)
     return sorted(findings, key=lambda f: f.path)
+
+
+def _stale(path: Path, record: dict[str, Any], builds: dict[str, Any]) -> list[Finding]:
+    """``[Finding]`` when the optimization ``record`` (a level's ``records/<species>.json``) started
+    from none of the current builds of its species, else ``[]``."""
+    start = (record.get("extra") or {}).get("initial_coordinates_angstrom")
+    if record.get("task") != "optimize" or start is None:
+        return []
+    species = path.name.removesuffix(".json")
+    # a cluster's own record is a copy of its selected pose: any of its pose builds may be its start
+    names = [species, *(n for n in builds if n.startswith(f"{species}.pose"))]
+    candidates = [builds[n] for n in names if n in builds]
+    if not candidates:
+        return []
+    start_xyz = np.asarray(start, dtype=float)
+    for build in candidates:
+        xyz = np.asarray(build.get("coordinates_angstrom"), dtype=float)
+        if (
+            list(build.get("symbols", [])) == list(record.get("symbols", []))
+            and xyz.shape == start_xyz.shape
+            and float(np.abs(xyz - start_xyz).max()) <= SAME_GEOMETRY_ANGSTROM
+        ):
+            return []
+    return [
+        Finding(
+            str(path),
+            "stale",
+            f"started from a geometry that no current build of {species} has (the structure was rebuilt "
+            "after this record was computed): its numbers belong to the old build; delete the record "
+            "(and the tables made from it) and rerun to recompute it",
+        )
+    ]
 
 
 def check_cache(cache_root: str | Path) -> list[Finding]:

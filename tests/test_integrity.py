@@ -251,3 +251,33 @@ def test_damage_through_snakemake(tmp_path, data_dir):
     job_log = (tmp_path / "results/tiny/logs/water.log").read_text()
     assert "damaged cache entry" in job_log and str(quarantined[0].relative_to(tmp_path)) in job_log
     assert json.loads(record.read_text())["energy_hartree"] == pytest.approx(energy, abs=1e-7)
+
+
+def test_check_reports_records_computed_from_an_earlier_build(tmp_path):
+    """A GFN2-xTB optimization record (real tblite run) written where the workflow puts it: current
+    while the build it started from is unchanged; `stale` once the structure is rebuilt to another
+    geometry (the workflow does not rerun it by itself: its rerun triggers leave out file times)."""
+    from compchem.backends.base import run_cached
+    from compchem.models import CalcSpec, LevelOfTheory, Resources
+
+    results = tmp_path / "results"
+    symbols = ["O", "H", "H"]
+    start = [[0.0, 0.0, 0.12], [0.0, 0.78, -0.45], [0.0, -0.78, -0.45]]
+    build = {"symbols": symbols, "coordinates_angstrom": start, "charge": 0, "multiplicity": 1}
+    write_json_atomic(results / "structures" / "water.build.json", build)
+    level = LevelOfTheory.from_dict("gfn2", {"backend": "xtb", "functional": "GFN2-xTB"})
+    spec = CalcSpec(tuple(symbols), tuple(map(tuple, start)), 0, 1, level, "optimize", label="water")
+    record = run_cached(spec, Resources(threads=1), Cache(results / "cache"))
+    assert record.extra["initial_coordinates_angstrom"] == start
+    write_json_atomic(results / "gfn2" / "records" / "water.json", record.to_dict())
+    assert check_results(results) == []
+    # the builder changed: the same species now starts elsewhere
+    moved = [[x, y + 0.05, z] for x, y, z in start]
+    write_json_atomic(results / "structures" / "water.build.json", {**build, "coordinates_angstrom": moved})
+    (finding,) = check_results(results)
+    assert finding.state == "stale" and finding.path.endswith("gfn2/records/water.json")
+    assert "no current build of water" in finding.problem
+    proc = subprocess.run(
+        [sys.executable, "-m", "compchem.cli", "check", str(results)], capture_output=True, text=True
+    )
+    assert proc.returncode == 1 and "0 damaged, 0 orphaned, 1 stale" in proc.stdout

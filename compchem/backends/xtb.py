@@ -242,6 +242,11 @@ def run_xtb(spec: CalcSpec, resources: Resources, cache: Cache | None, stream: I
             )
         if held := spec.optimization_held_distances:
             result.extra["held_distances"] = held_report(held, result.coordinates_angstrom)
+        # where it started, as every DFT optimization record says (``compchem check`` finds records
+        # whose start is no longer the species' build)
+        result.extra["initial_coordinates_angstrom"] = [
+            list(map(float, r)) for r in spec.coordinates_angstrom
+        ]
     elif spec.task == "energy":
         t0 = time.perf_counter()
         energy = xtb_energy(spec, method)
