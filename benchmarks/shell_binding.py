@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 from compchem.backends.base import run_cached
-from compchem.cli import _plan
+from compchem.config import load_plan
 from compchem.models import CalcSpec, Resources, coordinate_rows
 from compchem.records import Cache, read_record
 from compchem.units import HARTREE_TO_EV
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--cache", default="results/cache")
     parser.add_argument("--json")
     args = parser.parse_args()
-    plan = _plan(args)
+    plan = load_plan(args.config, [Path.cwd(), Path(args.config).resolve().parents[2]], args.overlay)
     level = plan.levels[args.level].single_point_level()
     log_dir = Path(args.json).parent if args.json else Path(".")
     rows = [shell_terms(Path(p), level, Cache(args.cache), log_dir) for p in args.records]

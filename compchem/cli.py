@@ -26,24 +26,10 @@ from compchem.report.progress_bar import ProgressBar as _ProgressBar
 DEFAULT_CONFIG = Path("workflow/config/config.yaml")
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """``over`` merged into ``base`` recursively (mappings merge, other values replace), as Snakemake
-    merges several ``--configfile``s."""
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = (
-            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-        )
-    return out
-
-
 def _plan(args: argparse.Namespace) -> Any:
-    from compchem.config import build_plan, load_config_file
+    from compchem.config import load_plan
 
-    config: dict[str, Any] = {}
-    for path in (args.config, *(args.overlay or [])):
-        config = _merge(config, load_config_file(path))
-    return build_plan(config, [Path.cwd(), Path(args.config).resolve().parents[2]])
+    return load_plan(args.config, [Path.cwd(), Path(args.config).resolve().parents[2]], args.overlay or ())
 
 
 def _config_files(args: argparse.Namespace) -> str:

@@ -26,9 +26,9 @@ def cli(root, *args):
 
 
 def plan_with(root, overlay):
-    from compchem.cli import _merge
+    from compchem.config import merge_configs
 
-    return build_plan(_merge(load_config_file(root / BASE), overlay), [root])
+    return build_plan(merge_configs(load_config_file(root / BASE), overlay), [root])
 
 
 def test_unknown_functional_is_refused(root):

@@ -10,8 +10,7 @@ import os
 
 import pytest
 
-from compchem.cli import _merge
-from compchem.config import build_plan, load_config_file
+from compchem.config import build_plan, load_config_file, merge_configs
 from compchem.jobs import binding_table_job
 
 OVERLAYS = ("thermo_xtb.yaml", "thermo_xtb_run_geometry.yaml", "solvent_dol.yaml")
@@ -23,7 +22,7 @@ def test_committed_tables_regenerate_byte_identical(root, tmp_path, level):
     config = load_config_file(root / "workflow/config/config.yaml")
     overlays = OVERLAYS if level == "paper" else ("screening.yaml",)
     for name in overlays:
-        config = _merge(config, load_config_file(root / "workflow/config" / name))
+        config = merge_configs(config, load_config_file(root / "workflow/config" / name))
     plan = build_plan(config, [root])
     run = f"results/{level}"
     thermo = plan.config["thermo"]

@@ -14,7 +14,7 @@ clusters and exchanges), ``plan`` (the Plan and its queries), ``cost`` (cost war
 
 from __future__ import annotations
 
-from compchem.config.assemble import build_plan, load_plan
+from compchem.config.assemble import build_plan, load_plan, merge_configs
 from compchem.config.cost import WARN_HOURS, WARN_MEMORY_MB, cost_warnings
 from compchem.config.definitions import ClusterDef, ExchangeDef, LigandDef
 from compchem.config.files import load_config_file, resolve_path
@@ -52,6 +52,7 @@ __all__ = [
     "cost_warnings",
     "load_config_file",
     "load_plan",
+    "merge_configs",
     "load_schema",
     "read_ligand_sheet",
     "resolve_path",

@@ -1,8 +1,8 @@
 """``build_plan``: a config mapping (and the ligand sheet it names) validated into a ``Plan``, as a
 sequence of named steps in a fixed order (schema, ligands, ion, clusters, model-study clusters,
 names, series, exchanges, model-study exchanges, chemistry, levels, thermo settings, cost), so that
-a config with several mistakes always reports the same first one; and ``load_plan`` for a config
-file."""
+a config with several mistakes always reports the same first one; ``load_plan`` for a config
+file and its overlays (merged by ``merge_configs``)."""
 
 from __future__ import annotations
 
@@ -148,8 +148,28 @@ def _species(
     return ligands, clusters, exchanges, series, elements, study
 
 
-def load_plan(config_path: str | Path, base_dirs: list[str | Path] | None = None) -> Plan:
-    """Read a YAML config file and validate it into a Plan."""
+def merge_configs(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` merged into ``base`` recursively (mappings merge, other values replace), as Snakemake
+    merges several ``--configfile``s."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (
+            merge_configs(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
+    return out
+
+
+def load_plan(
+    config_path: str | Path,
+    base_dirs: list[str | Path] | None = None,
+    overlays: list[str | Path] | tuple[str | Path, ...] = (),
+) -> Plan:
+    """Read a YAML config file, merge each overlay file into it in order (as Snakemake's
+    ``--configfile base overlay ...``) and validate the result into a Plan."""
     config_path = Path(config_path)
     config = load_config_file(config_path)
+    for overlay in overlays:
+        config = merge_configs(config, load_config_file(overlay))
     return build_plan(config, base_dirs or [config_path.parent, Path.cwd()])
