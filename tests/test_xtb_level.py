@@ -150,15 +150,36 @@ def test_estimate_prices_an_xtb_level_by_size_and_needs_no_basis_for_zn():
         )
 
 
-def test_xtb_minimization_logs_its_progress(tmp_path, monkeypatch, caplog):
+def test_xtb_minimization_logs_its_progress(tmp_path, monkeypatch):
     from compchem.backends import xtb
+    from compchem.logs import job_log
 
-    monkeypatch.setattr(xtb, "XTB_LOG_INTERVAL_STEPS", 2)
+    monkeypatch.setattr(xtb, "XTB_LOG_INTERVAL_GRADIENTS", 2)
     spec = CalcSpec(*LI_WATER, 1, 1, level("gfn2"), "optimize", label="Li_water")
-    with caplog.at_level("INFO", logger="compchem"):
+    with job_log(tmp_path / "job.log"):  # as a workflow job logs
         result = run_cached(spec, Resources(), None)
-    lines = [r.getMessage() for r in caplog.records if "GFN2-xTB step" in r.getMessage()]
-    assert len(lines) >= result.n_opt_steps // 2 and "E=-" in lines[0] and "max force" in lines[0]
+    lines = [line for line in (tmp_path / "job.log").read_text().splitlines() if "GFN2-xTB gradient" in line]
+    assert len(lines) == result.n_opt_steps // 2 and "E=-" in lines[0] and "max force" in lines[0]
+    # geomeTRIC in internal coordinates, as the DFT levels; the record says so and is converged on
+    # the gradient (largest atomic force below 5e-4 eV/Å)
+    assert result.extra["optimizer"] == "geomeTRIC TRIC" and result.converged
+    assert result.gradient_max_hartree_per_bohr <= xtb.XTB_GMAX_HARTREE_PER_BOHR
+
+
+def test_the_xtb_optimizer_is_part_of_an_xtb_minimization_hash_only(monkeypatch):
+    """The xTB minimizer changed (ASE's BFGS to geomeTRIC): its minimizations get new hashes (old
+    records are not reused for them), while DFT optimizations and xTB single points keep theirs."""
+    import compchem.models.spec as spec_module
+
+    specs = [
+        CalcSpec(*LI_WATER, 1, 1, level("gfn2"), "optimize"),
+        CalcSpec(*LI_WATER, 1, 1, level("gfn2"), "energy"),
+        CalcSpec(*LI_WATER, 1, 1, level("hf"), "optimize"),
+    ]
+    before = [s.content_hash() for s in specs]
+    monkeypatch.setattr(spec_module, "XTB_OPTIMIZER", "another optimizer")
+    after = [s.content_hash() for s in specs]
+    assert after[0] != before[0] and after[1:] == before[1:]
 
 
 def test_xtb_single_point_is_a_record_of_the_level(tmp_path):

@@ -1,4 +1,5 @@
-"""GFN2-xTB through tblite's ASE calculator: pre-optimization (ASE's BFGS), a finite-difference
+"""GFN2-xTB through tblite's ASE calculator: pre-optimization (ASE's BFGS), tight minimizations
+(geomeTRIC, the optimizer of the DFT levels), a finite-difference
 Cartesian Hessian (the initial Hessian of a DFT geometry optimization), and xTB as the frequency level of
 a composite thermochemistry (DFT electronic energies + xTB ZPE/H/G corrections)."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
@@ -17,6 +19,7 @@ from compchem.backends.vibrations import frequency_fields, harmonic_analysis
 from compchem.errors import BackendUnavailableError, ConvergenceError
 from compchem.held import HeldDistance, ase_constraint, held_report
 from compchem.models import CalcResult, CalcSpec, Resources, fragment_records, xtb_level
+from compchem.models.level_keys import XTB_OPTIMIZER
 from compchem.records import Cache
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE
 
@@ -132,11 +135,12 @@ def cartesian_hessian(
 
 # --- GFN-xTB as the frequency level of a composite thermochemistry (config thermo.frequencies_level) ---
 
-#: BFGS force threshold of the re-optimization before an xTB Hessian (eV/Å; about 1e-5 Ha/bohr): far
+#: Force threshold of a tight xTB minimization (a level with backend xtb, and the re-optimization before
+#: an xTB Hessian; eV/Å, about 1e-5 Ha/bohr): far
 #: tighter than the pose search's 0.05, so that soft modes are not polluted by a residual gradient
 FREQ_FMAX_EV_PER_ANGSTROM: float = 5e-4
-#: A tight xTB minimization logs its energy and largest force every this many BFGS steps
-XTB_LOG_INTERVAL_STEPS = 50
+#: A tight xTB minimization logs its energy and largest force every this many gradients
+XTB_LOG_INTERVAL_GRADIENTS = 20
 
 
 def _software() -> dict[str, str]:
@@ -152,38 +156,107 @@ def xtb_energy(spec: CalcSpec, method: str) -> float:
     return float(atoms.get_potential_energy() * EV_TO_HARTREE)
 
 
-def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResult:
-    """Tight BFGS minimization with xTB from ``spec``'s geometry, as a CalcResult (program tblite)."""
+#: Largest atomic gradient (Hartree/bohr) of a converged xTB minimization: FREQ_FMAX_EV_PER_ANGSTROM
+XTB_GMAX_HARTREE_PER_BOHR = FREQ_FMAX_EV_PER_ANGSTROM * EV_TO_HARTREE * BOHR_TO_ANGSTROM
+
+
+def _geometric_minimize(
+    atoms: Atoms, spec: CalcSpec, method: str, max_steps: int
+) -> tuple[bool, np.ndarray, int]:
+    """geomeTRIC (TRIC coordinates) on ``atoms`` with their tblite calculator, converged on the
+    gradient alone (largest and RMS atomic gradient below ``XTB_GMAX_HARTREE_PER_BOHR``; the energy
+    and displacement criteria are opened up), held distances as geomeTRIC ``$set`` constraints.
+    Returns (converged, final positions in Å, gradients computed)."""
+    import tempfile
+
+    import geometric.engine
+    import geometric.errors
+    import geometric.molecule
+    import geometric.optimize
+
+    from compchem.held import geometric_constraints_text
+
+    n_gradients = 0
+
+    class _Engine(geometric.engine.Engine):  # type: ignore[misc]  # geomeTRIC's engine interface
+        def calc_new(self, coords: np.ndarray, dirname: str) -> dict[str, Any]:
+            nonlocal n_gradients
+            atoms.set_positions(np.asarray(coords).reshape(-1, 3) * BOHR_TO_ANGSTROM)
+            energy = atoms.get_potential_energy() * EV_TO_HARTREE
+            forces = atoms.get_forces()
+            n_gradients += 1
+            if n_gradients % XTB_LOG_INTERVAL_GRADIENTS == 0:
+                log.info(
+                    "%s: %s gradient %d, E=%.10f Ha, max force %.1e eV/Å",
+                    spec.label,
+                    method,
+                    n_gradients,
+                    energy,
+                    float(np.linalg.norm(forces, axis=1).max()),
+                )
+            return {"energy": energy, "gradient": (-forces * EV_TO_HARTREE * BOHR_TO_ANGSTROM).ravel()}
+
+    molecule = geometric.molecule.Molecule()
+    molecule.elem = list(spec.symbols)
+    molecule.xyzs = [atoms.get_positions()]
+    # geomeTRIC's run_optimizer reconfigures the root logger (logging.config.fileConfig: its own stderr
+    # handler); the caller's root handlers and level come back when it returns
+    root = logging.getLogger()
+    root_handlers, root_level = list(root.handlers), root.level
+    with tempfile.TemporaryDirectory(prefix="compchem-xtb-") as tmp:
+        extra: dict[str, Any] = {}
+        if spec.held_distances:
+            (constraints := Path(tmp) / "constraints.txt").write_text(
+                geometric_constraints_text(spec.held_distances)
+            )
+            extra["constraints"] = str(constraints)
+        try:
+            result = geometric.optimize.run_optimizer(
+                customengine=_Engine(molecule),
+                input=str(Path(tmp) / "xtb"),
+                coordsys="tric",
+                maxiter=max_steps,
+                convergence_gmax=XTB_GMAX_HARTREE_PER_BOHR,
+                convergence_grms=XTB_GMAX_HARTREE_PER_BOHR,
+                convergence_energy=1.0,
+                convergence_drms=1.0,
+                convergence_dmax=1.0,
+                **extra,
+            )
+            converged, final = True, np.asarray(result.xyzs[-1])
+        except geometric.errors.GeomOptNotConvergedError:
+            converged, final = False, atoms.get_positions()
+        finally:
+            root.handlers[:] = root_handlers
+            root.setLevel(root_level)
+    return converged, final, n_gradients
+
+
+def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 1000) -> CalcResult:
+    """Tight minimization with xTB from ``spec``'s geometry (``XTB_OPTIMIZER``), as a CalcResult
+    (program tblite); ``n_opt_steps`` counts its gradients."""
     t0 = time.perf_counter()
     atoms = _held_atoms(spec.symbols, spec.coordinates_angstrom, spec.held_distances)
+    atoms.set_constraint()  # geomeTRIC holds the distances itself
     atoms.calc = _calculator(method, spec.charge, spec.multiplicity, xtb_level(method)["accuracy"])
-    opt = BFGS(atoms, logfile=None, maxstep=0.1)
-
-    def progress() -> None:  # a long minimization (70-100-atom clusters: minutes) shows where it is
-        log.info(
-            "%s: %s step %d, E=%.10f Ha, max force %.1e eV/Å",
-            spec.label,
-            method,
-            opt.nsteps,
-            atoms.get_potential_energy() * EV_TO_HARTREE,
-            float(np.abs(atoms.get_forces()).max()),
-        )
-
-    opt.attach(progress, interval=XTB_LOG_INTERVAL_STEPS)
-    converged = bool(opt.run(fmax=FREQ_FMAX_EV_PER_ANGSTROM, steps=max_steps)) if len(atoms) > 1 else True
+    converged, n_steps = True, 0
+    if len(atoms) > 1:
+        converged, final, n_steps = _geometric_minimize(atoms, spec, method, max_steps)
+        atoms.set_positions(final)
     energy = float(atoms.get_potential_energy() * EV_TO_HARTREE)
-    fmax = float(np.abs(atoms.get_forces()).max()) if len(atoms) > 1 else 0.0
+    fmax = float(np.linalg.norm(atoms.get_forces(), axis=1).max()) if len(atoms) > 1 else 0.0
     log.info(
-        "%s: %s minimization, %d BFGS steps, E=%.10f Ha, max force %.1e eV/Å, converged %s, %.1f s",
+        "%s: %s minimization (%s), %d gradients, E=%.10f Ha, max force %.1e eV/Å, converged %s, %.1f s",
         spec.label,
         method,
-        opt.nsteps,
+        XTB_OPTIMIZER,
+        n_steps,
         energy,
         fmax,
         converged,
         time.perf_counter() - t0,
     )
-    return _record(
+    result = _record(
         spec,
         method,
         "optimize",
@@ -191,9 +264,11 @@ def xtb_optimize(spec: CalcSpec, method: str, max_steps: int = 3000) -> CalcResu
         energy,
         t0,
         converged=converged,
-        n_opt_steps=int(opt.nsteps),
+        n_opt_steps=n_steps,
         gradient_max_hartree_per_bohr=fmax * EV_TO_HARTREE * BOHR_TO_ANGSTROM,
     )
+    result.extra["optimizer"] = XTB_OPTIMIZER
+    return result
 
 
 def _record(
@@ -237,7 +312,7 @@ def run_xtb(spec: CalcSpec, resources: Resources, cache: Cache | None, stream: I
         if not result.converged:
             raise ConvergenceError(
                 f"{spec.label}: {method} minimization did not reach {FREQ_FMAX_EV_PER_ANGSTROM} eV/Å in "
-                f"{result.n_opt_steps} BFGS steps (largest force "
+                f"{result.n_opt_steps} gradients (largest force "
                 f"{result.gradient_max_hartree_per_bohr:.1e} Ha/bohr); check the structure"
             )
         if held := spec.optimization_held_distances:

@@ -15,6 +15,7 @@ from compchem import CALC_CODE_VERSION
 from compchem.errors import InputError
 from compchem.held import HeldDistance
 from compchem.models.level import LevelOfTheory
+from compchem.models.level_keys import XTB_OPTIMIZER
 
 TASKS = ("energy", "gradient", "optimize")
 
@@ -114,6 +115,10 @@ class CalcSpec:
             "ghost_atoms": list(self.ghost_atoms),
             "code_version": CALC_CODE_VERSION,
         }
+        if self.task == "optimize" and level.get("backend") == "xtb":
+            # the xTB minimizer changed from ASE's BFGS to geomeTRIC (other minima on floppy clusters):
+            # its results get new hashes, DFT hashes keep theirs
+            payload["xtb_optimizer"] = XTB_OPTIMIZER
         if self.optimization_held_distances:  # absent otherwise: older hashes keep
             payload["held_distances_angstrom"] = [
                 [int(i), int(j), round(float(v), 6)] for i, j, v in self.optimization_held_distances
