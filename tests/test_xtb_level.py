@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,6 +19,7 @@ from compchem.models import CalcSpec, LevelOfTheory, Resources
 from compchem.records import Cache
 from compchem.units import HARTREE_TO_EV
 
+ROOT = Path(__file__).resolve().parents[1]
 LEVELS = {
     "gfn2": {"backend": "xtb", "functional": "gfn2-xtb"},
     "hf": {"functional": "hf", "basis": "sto-3g", "density_fitting": False},
@@ -162,7 +164,7 @@ def test_xtb_minimization_logs_its_progress(tmp_path, monkeypatch):
     assert len(lines) == result.n_opt_steps // 2 and "E=-" in lines[0] and "max force" in lines[0]
     # geomeTRIC in internal coordinates, as the DFT levels; the record says so and is converged on
     # the gradient (largest atomic force below 5e-4 eV/Å)
-    assert result.extra["optimizer"] == "geomeTRIC TRIC" and result.converged
+    assert result.extra["optimizer"].startswith("geomeTRIC TRIC") and result.converged
     assert result.gradient_max_hartree_per_bohr <= xtb.XTB_GMAX_HARTREE_PER_BOHR
 
 
@@ -191,3 +193,24 @@ def test_xtb_single_point_is_a_record_of_the_level(tmp_path):
     assert result.level["functional"] == "GFN2-xTB" and result.n_opt_steps == 0
     assert result.energy_hartree == pytest.approx(xtb_energy(spec, "GFN2-xTB"), abs=1e-10)
     assert len(list((tmp_path / "cache").glob("*/*.record.json"))) == 1  # cached like any record
+
+
+def test_a_held_zn_model_is_minimized_to_the_threshold_across_its_held_distances():
+    """Li+ on the ring face of the bridged Zn2(Im) model (committed build, nine held Zn-N/Zn-C/Zn-Zn
+    distances): geomeTRIC's own test passes there with 0.14 eV/Å left across the held distances
+    (measured, seventeenth session); the minimization must end below 5e-4 eV/Å on the force the
+    constraints leave free, every held distance kept."""
+    from compchem.backends import xtb
+    from compchem.held import distances_angstrom
+    from compchem.jobs.common import spec_from_build
+
+    build = ROOT / "results/structures/Li_Zn2_bridging_Im.pose1.build.json"
+    spec = spec_from_build(str(build), level("gfn2").to_dict())
+    assert len(spec.held_distances) == 9
+    result = xtb.xtb_optimize(spec, "GFN2-xTB")
+    assert result.converged
+    assert result.gradient_max_hartree_per_bohr <= xtb.XTB_GMAX_HARTREE_PER_BOHR
+    targets = [v for _, _, v in spec.held_distances]
+    assert distances_angstrom(spec.held_distances, result.coordinates_angstrom) == pytest.approx(
+        targets, abs=1e-4
+    )

@@ -1,0 +1,119 @@
+"""GFN2-xTB tight minimization: geomeTRIC in TRIC coordinates (the project's xTB optimizer since the
+seventeenth session) against ASE's Cartesian BFGS (the one before), from the same built structures.
+
+    OMP_NUM_THREADS=1 python benchmarks/xtb_optimizer.py results/structures/<species>.build.json ... \
+        --json benchmarks/xtb_optimizer.json
+
+For each build: gradients to convergence, final energy, largest atomic force (the part the held
+distances leave free), the RMSD between the two minima (Kabsch-aligned) and the inter-ligand bonds
+each minimum has. Both stop at the same force threshold (``FREQ_FMAX_EV_PER_ANGSTROM``, 5e-4 eV/Å
+on the largest atomic force) under the held distances of the build's definition; BFGS as it was
+configured (``maxstep`` 0.1 Å, at most 3000 steps, ASE constraints for held distances). Step
+counts and energies do not depend on machine load; the wall times do (for reference only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from ase.optimize import BFGS
+
+from compchem.backends.xtb import FREQ_FMAX_EV_PER_ANGSTROM, _calculator, _held_atoms, xtb_optimize
+from compchem.build.bonds import bonds_text, interfragment_bonds
+from compchem.held import projected_gradient
+from compchem.jobs.common import spec_from_build
+from compchem.models import CalcSpec, LevelOfTheory, xtb_level
+from compchem.records import read_json
+from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE, HARTREE_TO_EV
+
+
+def _rmsd(a: np.ndarray, b: np.ndarray) -> float:
+    """RMSD (Å) of two structures after the best superposition (Kabsch)."""
+    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+    u, _, vt = np.linalg.svd(a.T @ b)
+    d = np.sign(np.linalg.det(u @ vt))
+    rot = u @ np.diag([1.0, 1.0, d]) @ vt
+    return float(np.sqrt(((a @ rot - b) ** 2).sum(axis=1).mean()))
+
+
+def bfgs(spec: CalcSpec, method: str) -> dict:
+    """ASE's BFGS as the xTB minimizer was configured before (held distances as ASE constraints)."""
+    atoms = _held_atoms(spec.symbols, spec.coordinates_angstrom, spec.held_distances)
+    atoms.calc = _calculator(method, spec.charge, spec.multiplicity, xtb_level(method)["accuracy"])
+    t0 = time.perf_counter()
+    opt = BFGS(atoms, logfile=None, maxstep=0.1)
+    converged = bool(opt.run(fmax=FREQ_FMAX_EV_PER_ANGSTROM, steps=3000))
+    atoms.set_constraint()
+    forces = projected_gradient(atoms.get_forces(), atoms.get_positions(), spec.held_distances)
+    return {
+        "gradients": int(opt.nsteps) + 1,
+        "energy_hartree": float(atoms.get_potential_energy() * EV_TO_HARTREE),
+        "max_force_ev_per_angstrom": float(np.linalg.norm(forces, axis=1).max()),
+        "converged": converged,
+        "coordinates_angstrom": atoms.get_positions().tolist(),
+        "wall_s": round(time.perf_counter() - t0, 1),
+    }
+
+
+def tric(spec: CalcSpec, method: str) -> dict:
+    """The project's xTB minimizer (``compchem.backends.xtb.xtb_optimize``)."""
+    t0 = time.perf_counter()
+    rec = xtb_optimize(spec, method)
+    return {
+        "gradients": rec.n_opt_steps,
+        "energy_hartree": rec.energy_hartree,
+        "max_force_ev_per_angstrom": rec.gradient_max_hartree_per_bohr * HARTREE_TO_EV / BOHR_TO_ANGSTROM,
+        "converged": rec.converged,
+        "coordinates_angstrom": rec.coordinates_angstrom,
+        "wall_s": round(time.perf_counter() - t0, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("builds", nargs="+")
+    parser.add_argument("--method", default="GFN2-xTB")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    rows = []
+    for path in args.builds:
+        build = read_json(path, "build")
+        fragments = build.get("fragments", [])
+        level = LevelOfTheory.from_dict("gfn2", {"backend": "xtb", "functional": args.method})
+        spec = spec_from_build(path, level.to_dict())  # the held distances of the build's definition
+        runs = {"bfgs": bfgs(spec, args.method), "tric": tric(spec, args.method)}
+        for run in runs.values():
+            xyz = np.asarray(run["coordinates_angstrom"])
+            run["interligand_bonds"] = bonds_text(interfragment_bonds(build["symbols"], xyz, fragments))
+        xyz = {k: np.asarray(v.pop("coordinates_angstrom")) for k, v in runs.items()}
+        row = {
+            "build": path,
+            "n_atoms": len(build["symbols"]),
+            "n_held_distances": len(spec.held_distances),
+            **{f"{k}_{f}": v for k, run in runs.items() for f, v in run.items()},
+            "tric_minus_bfgs_ev": (runs["tric"]["energy_hartree"] - runs["bfgs"]["energy_hartree"])
+            * HARTREE_TO_EV,
+            "rmsd_angstrom": _rmsd(xyz["bfgs"], xyz["tric"]),
+        }
+        rows.append(row)
+        print(
+            f"{Path(path).name}: {row['n_atoms']} atoms; BFGS {row['bfgs_gradients']} gradients "
+            f"E={row['bfgs_energy_hartree']:.8f}; TRIC {row['tric_gradients']} gradients "
+            f"E={row['tric_energy_hartree']:.8f}; TRIC - BFGS {row['tric_minus_bfgs_ev']:+.4f} eV, "
+            f"RMSD {row['rmsd_angstrom']:.3f} Å",
+            flush=True,
+        )
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
