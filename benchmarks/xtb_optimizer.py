@@ -3,6 +3,7 @@ seventeenth session) against ASE's Cartesian BFGS (the one before), from the sam
 
     OMP_NUM_THREADS=1 python benchmarks/xtb_optimizer.py results/structures/<species>.build.json ... \
         --json benchmarks/xtb_optimizer.json
+    python benchmarks/xtb_optimizer.py --records OLD_RECORDS_DIR NEW_RECORDS_DIR --json out.json
 
 For each build: gradients to convergence, final energy, largest atomic force (the part the held
 distances leave free), the RMSD between the two minima (Kabsch-aligned) and the inter-ligand bonds
@@ -28,7 +29,7 @@ from compchem.build.bonds import bonds_text, interfragment_bonds
 from compchem.held import projected_gradient
 from compchem.jobs.common import spec_from_build
 from compchem.models import CalcSpec, LevelOfTheory, xtb_level
-from compchem.records import read_json
+from compchem.records import read_json, read_record
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE, HARTREE_TO_EV
 
 
@@ -74,14 +75,63 @@ def tric(spec: CalcSpec, method: str) -> dict:
     }
 
 
+def compare_records(old_dir: str, new_dir: str) -> list[dict]:
+    """The same species' xTB optimization records of two runs (e.g. before and after the optimizer
+    changed; the old ones extracted from git): gradients, energies, their difference and RMSD."""
+    rows = []
+    for new_path in sorted(Path(new_dir).glob("*.json")):
+        old_path = Path(old_dir) / new_path.name
+        if not old_path.exists():
+            continue
+        old, new = read_record(old_path), read_record(new_path)
+        if old.task != "optimize" or len(new.symbols) < 2 or old.spec_hash == new.spec_hash:
+            continue
+        bonds = [
+            bonds_text(interfragment_bonds(r.symbols, r.coordinates_angstrom, r.fragments))
+            for r in (old, new)
+        ]
+        rows.append(
+            {
+                "species": new_path.name.removesuffix(".json"),
+                "n_atoms": len(new.symbols),
+                "old_gradients": old.n_opt_steps,
+                "new_gradients": new.n_opt_steps,
+                "old_energy_hartree": old.energy_hartree,
+                "new_energy_hartree": new.energy_hartree,
+                "new_minus_old_ev": (new.energy_hartree - old.energy_hartree) * HARTREE_TO_EV,
+                "rmsd_angstrom": _rmsd(
+                    np.asarray(old.coordinates_angstrom), np.asarray(new.coordinates_angstrom)
+                ),
+                "old_interligand_bonds": bonds[0],
+                "new_interligand_bonds": bonds[1],
+            }
+        )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("builds", nargs="+")
+    parser.add_argument("builds", nargs="*")
     parser.add_argument("--method", default="GFN2-xTB")
+    parser.add_argument(
+        "--records", nargs=2, metavar=("OLD_DIR", "NEW_DIR"), help="compare two runs' records"
+    )
     parser.add_argument("--json")
     args = parser.parse_args()
+    if args.records:
+        rows = compare_records(*args.records)
+        for r in rows:
+            print(
+                f"{r['species']}: {r['n_atoms']} atoms; gradients {r['old_gradients']} -> "
+                f"{r['new_gradients']}; new - old {r['new_minus_old_ev']:+.4f} eV; RMSD "
+                f"{r['rmsd_angstrom']:.3f} Å; bonds {r['old_interligand_bonds'] or '-'} -> "
+                f"{r['new_interligand_bonds'] or '-'}"
+            )
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+        return 0
     rows = []
     for path in args.builds:
         build = read_json(path, "build")
