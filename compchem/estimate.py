@@ -26,12 +26,14 @@ SCALING_EXPONENT = 2.6
 NO_DF_FACTOR = 4.0
 #: Cost relative to grid level 3 (measured on Li⁺–PDOL1: 58.5 s vs 74.8 s at grid level 2).
 GRID_FACTOR = {0: 0.5, 1: 0.6, 2: 0.78}
-#: A GFN2-xTB minimization (tblite, ASE BFGS to 5e-4 eV/Å from a GFN2-xTB pose) on 2 threads costs
-#: about this many seconds times the number of atoms cubed (more atoms: more BFGS steps, each dearer):
-#: Li⁺–PDOL1 (21 atoms) 6.6 s, Li⁺(PDOL1)(Im)₂ (39) 24 s, Li⁺(PDOL1)₂ (41) 29 s, Li⁺(PDOL1)(Zn(NH₃)₂(Im)₂)₂
-#: (71, 1171 steps) 238 s: 4.0-7.1e-4 s/atom³ (the screening_xtb and model-study runs, benchmarks/README.md).
+#: A GFN2-xTB minimization (tblite, geomeTRIC to 5e-4 eV/Å from a GFN2-xTB pose) on 2 threads costs
+#: about this many seconds times the number of atoms cubed: the model study's whole run at `gfn2`
+#: (seventeenth session, results/gfn2/records): 0.4-1.8e-4 s/atom³ from 39 to 106 atoms (Li⁺(PDOL1)(Im)₂
+#: 7.9 s, Li⁺(PDOL1)(Zn(NH₃)₂(Im)₂)₂ 53 s, Li⁺(PDOL2)(Zn(NH₃)₂(bIm)₂)₂ 88 s), the upper end taken.
+#: A species with held distances costs 3-10x more (BFGS polish under the constraints after geomeTRIC:
+#: Li⁺(PDOL1)(Zn2_bridging_Im)₂ 181 s, Li⁺(PDOL2)(Zn2_bridging_Im)₂ 517 s), not modelled here.
 #: xTB needs no basis and little memory.
-XTB_OPT_SECONDS_PER_ATOM3 = 5.5e-4
+XTB_OPT_SECONDS_PER_ATOM3 = 1.8e-4
 #: An SCF alone, as a share of one SCF + gradient (profile_gradient.py, Li⁺–PDOL1: 50.3 of 74.8 s): the
 #: final single point of a level with ``opt_grid_level``.
 SCF_SHARE = 0.67

@@ -60,11 +60,11 @@ XTB_METHODS: tuple[str, ...] = ("GFN2-xTB", "GFN1-xTB")
 
 #: The optimizer of a tight xTB minimization (a level with backend xtb; part of its content hash):
 #: geomeTRIC in translation-rotation-internal coordinates, as the DFT optimizations. Measured against
-#: ASE's Cartesian BFGS from the same builds (benchmarks/README.md, "GFN2-xTB minimizations"): 6-9x
-#: fewer gradients, the same minimum on Zn-free clusters and 0.02-0.68 eV lower minima on floppy Zn
-#: clusters, where Cartesian BFGS stopped on a higher one.
-#: Under held distances geomeTRIC's own convergence test can pass with Cartesian forces left across
-#: them; ASE's BFGS under the same constraints then polishes to the same threshold.
+#: ASE's Cartesian BFGS from the same builds (benchmarks/README.md, "GFN2-xTB minimizations"): 2-13x
+#: fewer gradients and the same minimum on every Zn-free cluster; on floppy Zn clusters of 70-106
+#: atoms a different minimum, 0.28 eV lower to 0.05 eV higher. Under held distances geomeTRIC's own
+#: convergence test can pass with Cartesian forces left across them; ASE's BFGS under the same
+#: constraints then polishes to the same threshold.
 XTB_OPTIMIZER = "geomeTRIC TRIC; BFGS polish under held distances"
 
 
