@@ -178,7 +178,7 @@ def _geometric_minimize(
 
     n_gradients = 0
 
-    class _Engine(geometric.engine.Engine):  # type: ignore[misc]  # geomeTRIC's engine interface
+    class _Engine(geometric.engine.Engine):  # geomeTRIC's engine interface
         def calc_new(self, coords: np.ndarray, dirname: str) -> dict[str, Any]:
             nonlocal n_gradients
             atoms.set_positions(np.asarray(coords).reshape(-1, 3) * BOHR_TO_ANGSTROM)

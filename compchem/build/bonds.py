@@ -25,15 +25,16 @@ def _radii(symbols: list[str]) -> np.ndarray:
     return np.array([covalent_radii[atomic_numbers.get(s, 6)] for s in symbols])
 
 
-def bonded(symbols: list[str], coords: np.ndarray, i: int, j: int) -> bool:
+def bonded(symbols: list[str], coords: Any, i: int, j: int) -> bool:
     """Whether atoms ``i`` and ``j`` are bonded by the covalent-radius criterion."""
     ri, rj = _radii([symbols[i], symbols[j]])
-    return float(np.linalg.norm(coords[i] - coords[j])) < BOND_FACTOR * (ri + rj)
+    xyz = np.asarray(coords, dtype=float)
+    return float(np.linalg.norm(xyz[i] - xyz[j])) < BOND_FACTOR * (ri + rj)
 
 
 def interfragment_bonds(
     symbols: list[str],
-    coords: np.ndarray,
+    coords: Any,
     fragments: list[dict[str, Any]],
     ion_index: int = 0,
 ) -> list[dict[str, Any]]:
