@@ -1,9 +1,10 @@
 """Bonds between two ligands of a cluster are named in the binding and model-study tables.
 
-Reference geometries are real workflow records committed under results/svp_gfn2/records/ (B3LYP/def2-SVP
-single points at GFN2-xTB minima, model study of issue 18): in Li+(PDOL1)(Zn(NH3)2(Im)2)2 GFN2-xTB
-bonded the Zn of one linker model to the free N3 of the other (2.10 Å, read off the geometry in the
-sixteenth session); Li+(PDOL1)(imidazole)2 has only Li+ contacts and hydrogen bonds between ligands."""
+Reference geometries are real workflow records committed under results/gfn2/records/ (GFN2-xTB minima of
+the model study, issue 18): in Li+(PDOL1)(Zn(NH3)2(Im)2)2 GFN2-xTB bonded the Zn of one linker model to
+the free N3 of the other (2.10 Å, read off the geometry in the sixteenth session and found again by
+the geomeTRIC minimization of the seventeenth); Li+(PDOL1)(imidazole)2 has only Li+ contacts and
+hydrogen bonds between ligands."""
 
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from compchem.analysis.model_study import model_study_markdown, model_study_rows
 from compchem.build.bonds import bonds_text, interfragment_bonds
 from compchem.records import read_record
 
-RECORDS = Path(__file__).resolve().parents[1] / "results/svp_gfn2/records"
+RECORDS = Path(__file__).resolve().parents[1] / "results/gfn2/records"
 
 
 def record(name):
@@ -58,6 +59,6 @@ def test_tables_name_the_bonded_cluster():
         "li_pdol_linker2": "Li_PDOL1_Zn_Im2_NH3x2",
         "exchange": "ex",
     }
-    (row,) = model_study_rows({"level": "svp_gfn2", "rows": rows, "exchanges": []}, [combo], partial=True)
+    (row,) = model_study_rows({"level": "gfn2", "rows": rows, "exchanges": []}, [combo], partial=True)
     assert row["interligand_bonds"].startswith("Li_PDOL1_Zn_Im2_NH3x2: Zn_Im2_NH3#1:")
-    assert "Ligands bonded to each other" in model_study_markdown([row], "svp_gfn2", "x")
+    assert "Ligands bonded to each other" in model_study_markdown([row], "gfn2", "x")
