@@ -169,19 +169,23 @@ def test_xtb_minimization_logs_its_progress(tmp_path, monkeypatch):
 
 
 def test_the_xtb_optimizer_is_part_of_an_xtb_minimization_hash_only(monkeypatch):
-    """The xTB minimizer changed (ASE's BFGS to geomeTRIC): its minimizations get new hashes (old
-    records are not reused for them), while DFT optimizations and xTB single points keep theirs."""
+    """The xTB minimizer changed (ASE's BFGS to geomeTRIC): its minimizations and the composite levels
+    built on them get new hashes (old records are not reused for them), while DFT optimizations and
+    xTB single points keep theirs."""
     import compchem.models.spec as spec_module
 
     specs = [
         CalcSpec(*LI_WATER, 1, 1, level("gfn2"), "optimize"),
+        # a composite at xTB geometries caches its record under its own hash: it must change too,
+        # or its old record (geometry from the old minimizer) would be reused
+        CalcSpec(*LI_WATER, 1, 1, level("sp_xtb"), "optimize"),
         CalcSpec(*LI_WATER, 1, 1, level("gfn2"), "energy"),
         CalcSpec(*LI_WATER, 1, 1, level("hf"), "optimize"),
     ]
     before = [s.content_hash() for s in specs]
     monkeypatch.setattr(spec_module, "XTB_OPTIMIZER", "another optimizer")
     after = [s.content_hash() for s in specs]
-    assert after[0] != before[0] and after[1:] == before[1:]
+    assert after[0] != before[0] and after[1] != before[1] and after[2:] == before[2:]
 
 
 def test_xtb_single_point_is_a_record_of_the_level(tmp_path):

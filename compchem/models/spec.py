@@ -115,9 +115,10 @@ class CalcSpec:
             "ghost_atoms": list(self.ghost_atoms),
             "code_version": CALC_CODE_VERSION,
         }
-        if self.task == "optimize" and level.get("backend") == "xtb":
+        if self.task == "optimize" and _minimizes_with_xtb(level):
             # the xTB minimizer changed from ASE's BFGS to geomeTRIC (other minima on floppy clusters):
-            # its results get new hashes, DFT hashes keep theirs
+            # its results, and those of a composite or staged level built on one, get new hashes; DFT
+            # and single-point hashes keep theirs
             payload["xtb_optimizer"] = XTB_OPTIMIZER
         if self.optimization_held_distances:  # absent otherwise: older hashes keep
             payload["held_distances_angstrom"] = [
@@ -141,6 +142,17 @@ class CalcSpec:
             if key not in keys:
                 keys.append(key)
         return tuple(keys)
+
+
+def _minimizes_with_xtb(level: dict[str, Any]) -> bool:
+    """Whether an optimization at ``level`` (a level's science dict) runs an xTB minimization: an xTB
+    level itself, or a composite (``geometry``) or staged (``preopt``) level whose geometry comes
+    from one, at any depth."""
+    if level.get("backend") == "xtb":
+        return True
+    return any(
+        isinstance(level.get(key), dict) and _minimizes_with_xtb(level[key]) for key in ("geometry", "preopt")
+    )
 
 
 def _basis_of_present_elements(level: dict[str, Any], elements: set[str]) -> dict[str, Any]:
