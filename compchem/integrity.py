@@ -10,12 +10,15 @@ What is checked (``compchem check``; see docs/recovery.md):
 - orphans: temporary files left by an interrupted atomic write (``.<name>.<random>.tmp``), checkpoints
   of optimizations whose record is already in the cache (a finished run removes them), and files in
   the cache whose names the cache does not make.
-- stale records: an optimization record of a level whose starting geometry is none of the current
-  builds of its species (``results/structures/<species>.build.json``, or any pose build of a
-  cluster). The workflow's rerun triggers leave out file times (so a fresh clone does not rerun
-  committed jobs), so a structure rebuilt after a builder change does not rerun the DFT that started
-  from the old one; such records stay until deleted. Records that carry no starting geometry (older
-  GFN-xTB records) or whose species has no build in the folder are not judged.
+- stale records, which the workflow does not rerun by itself (its rerun triggers leave out file
+  times, so that a fresh clone does not rerun committed jobs): an optimization record of a level
+  whose starting geometry is none of the current builds of its species
+  (``results/structures/<species>.build.json``, or any pose build of a cluster: the structure was
+  rebuilt after a builder change), or whose content hash, recomputed from what the record holds
+  (start geometry, charge, multiplicity, level, held distances), is none the current code gives
+  that calculation (``CALC_CODE_VERSION`` or the xTB minimizer changed since it ran). Records that
+  carry no starting geometry (older GFN-xTB records) are not judged, nor is a cluster's copy of its
+  selected pose where the pose records are there (they are judged).
 
 Damaged cache entries found in a workflow run are moved to ``<cache>/quarantine/`` by the run itself;
 this check only reports.
@@ -98,7 +101,7 @@ def check_results(results_dir: str | Path, cache_dir: str | Path | None = None) 
                 for path in sorted(child.glob("*.json")):
                     data = check(path, kind)
                     if kind == "record" and data is not None:
-                        findings += _stale(path, data, builds)
+                        findings += _stale(path, data, builds) or _outdated(path, data)
     findings += check_cache(cache_root)
     return sorted(findings, key=lambda f: f.path)
 
@@ -131,6 +134,47 @@ def _stale(path: Path, record: dict[str, Any], builds: dict[str, Any]) -> list[F
             f"started from a geometry that no current build of {species} has (the structure was rebuilt "
             "after this record was computed): its numbers belong to the old build; delete the record "
             "(and the tables made from it) and rerun to recompute it",
+        )
+    ]
+
+
+def _outdated(path: Path, record: dict[str, Any]) -> list[Finding]:
+    """``[Finding]`` when the optimization ``record``'s content hash is none of the hashes the current
+    code gives its calculation (recomputed from the record), else ``[]``."""
+    from compchem.models import CalcSpec, LevelOfTheory
+
+    start = (record.get("extra") or {}).get("initial_coordinates_angstrom")
+    if record.get("task") != "optimize" or start is None or not record.get("spec_hash"):
+        return []
+    species = path.name.removesuffix(".json")
+    if ".pose" not in species and any(path.parent.glob(f"{species}.pose*.json")):
+        return []  # a cluster's copy of its selected pose: its pose records are judged
+    held = tuple(
+        (int(h["atoms"][0]), int(h["atoms"][1]), float(h["target_angstrom"]))
+        for h in (record.get("extra") or {}).get("held_distances") or []
+    )
+    try:
+        spec = CalcSpec(
+            tuple(record["symbols"]),
+            tuple(tuple(float(x) for x in row) for row in start),
+            int(record["charge"]),
+            int(record["multiplicity"]),
+            LevelOfTheory.from_record(record["level"]),
+            "optimize",
+            held_distances=held,
+        )
+        current = spec.reusable_keys()
+    except Exception:  # noqa: BLE001 - a record this code cannot rebuild a spec from is not judged
+        return []
+    if record["spec_hash"] in current:
+        return []
+    return [
+        Finding(
+            str(path),
+            "stale",
+            "computed under an earlier definition of its calculation (its content hash is not the one "
+            "the current code gives it: CALC_CODE_VERSION or the xTB minimizer changed since); delete "
+            "the record (and the tables made from it) and rerun to recompute it",
         )
     ]
 

@@ -281,3 +281,30 @@ def test_check_reports_records_computed_from_an_earlier_build(tmp_path):
         [sys.executable, "-m", "compchem.cli", "check", str(results)], capture_output=True, text=True
     )
     assert proc.returncode == 1 and "0 damaged, 0 orphaned, 1 stale" in proc.stdout
+
+
+def test_check_reports_records_of_an_earlier_calculation_definition(tmp_path, monkeypatch):
+    """A real GFN2-xTB optimization record and the composite HF//GFN2-xTB record built on it: both
+    current as written; both stale once the xTB minimizer changes (their content hashes, recomputed
+    from the records, are no longer the ones the code gives those calculations)."""
+    import compchem.models.spec as spec_module
+    from compchem.backends.base import run_cached
+    from compchem.models import CalcSpec, LevelOfTheory, Resources
+
+    results = tmp_path / "results"
+    levels = {
+        "gfn2": {"backend": "xtb", "functional": "GFN2-xTB"},
+        "hf": {"functional": "hf", "basis": "sto-3g", "density_fitting": False},
+        "hf_xtb": {"energy_level": "hf", "geometry_level": "gfn2"},
+    }
+    start = ((0.0, 0.0, 0.12), (0.0, 0.78, -0.45), (0.0, -0.78, -0.45))
+    for name in ("gfn2", "hf_xtb"):
+        level = LevelOfTheory.from_dict(name, levels[name], levels)
+        spec = CalcSpec(("O", "H", "H"), start, 0, 1, level, "optimize", label="water")
+        record = run_cached(spec, Resources(threads=1), Cache(results / "cache"))
+        write_json_atomic(results / name / "records" / "water.json", record.to_dict())
+    assert check_results(results) == []
+    monkeypatch.setattr(spec_module, "XTB_OPTIMIZER", "another minimizer")
+    findings = check_results(results)
+    assert sorted(Path(f.path).parent.parent.name for f in findings) == ["gfn2", "hf_xtb"]
+    assert all(f.state == "stale" and "earlier definition" in f.problem for f in findings)
