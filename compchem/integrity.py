@@ -141,7 +141,7 @@ def _stale(path: Path, record: dict[str, Any], builds: dict[str, Any]) -> list[F
 def _outdated(path: Path, record: dict[str, Any]) -> list[Finding]:
     """``[Finding]`` when the optimization ``record``'s content hash is none of the hashes the current
     code gives its calculation (recomputed from the record), else ``[]``."""
-    from compchem.models import CalcSpec, LevelOfTheory
+    from compchem.models import CalcSpec, LevelOfTheory, coordinate_rows
 
     start = (record.get("extra") or {}).get("initial_coordinates_angstrom")
     if record.get("task") != "optimize" or start is None or not record.get("spec_hash"):
@@ -156,7 +156,7 @@ def _outdated(path: Path, record: dict[str, Any]) -> list[Finding]:
     try:
         spec = CalcSpec(
             tuple(record["symbols"]),
-            tuple(tuple(float(x) for x in row) for row in start),
+            coordinate_rows(map(float, row) for row in start),
             int(record["charge"]),
             int(record["multiplicity"]),
             LevelOfTheory.from_record(record["level"]),
