@@ -52,7 +52,7 @@ TEMPORARY = re.compile(r"^\..+\.tmp$")
 
 @dataclass(frozen=True)
 class Finding:
-    """One damaged or orphaned file: its path, which of the two, and what is wrong."""
+    """One damaged, orphaned or stale file: its path, which of the three, and what is wrong."""
 
     path: str
     state: str  # "damaged" | "orphaned" | "stale"
