@@ -26,20 +26,12 @@ from ase.optimize import BFGS
 
 from compchem.backends.xtb import FREQ_FMAX_EV_PER_ANGSTROM, _calculator, _held_atoms, xtb_optimize
 from compchem.build.bonds import bonds_text, interfragment_bonds
+from compchem.chem import kabsch_rmsd
 from compchem.held import projected_gradient
 from compchem.jobs.common import spec_from_build
 from compchem.models import CalcSpec, LevelOfTheory, xtb_level
 from compchem.records import read_json, read_record
 from compchem.units import BOHR_TO_ANGSTROM, EV_TO_HARTREE, HARTREE_TO_EV
-
-
-def _rmsd(a: np.ndarray, b: np.ndarray) -> float:
-    """RMSD (Å) of two structures after the best superposition (Kabsch)."""
-    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
-    u, _, vt = np.linalg.svd(a.T @ b)
-    d = np.sign(np.linalg.det(u @ vt))
-    rot = u @ np.diag([1.0, 1.0, d]) @ vt
-    return float(np.sqrt(((a @ rot - b) ** 2).sum(axis=1).mean()))
 
 
 def bfgs(spec: CalcSpec, method: str) -> dict:
@@ -99,7 +91,7 @@ def compare_records(old_dir: str, new_dir: str) -> list[dict]:
                 "old_energy_hartree": old.energy_hartree,
                 "new_energy_hartree": new.energy_hartree,
                 "new_minus_old_ev": (new.energy_hartree - old.energy_hartree) * HARTREE_TO_EV,
-                "rmsd_angstrom": _rmsd(
+                "rmsd_angstrom": kabsch_rmsd(
                     np.asarray(old.coordinates_angstrom), np.asarray(new.coordinates_angstrom)
                 ),
                 "old_interligand_bonds": bonds[0],
@@ -150,7 +142,7 @@ def main() -> int:
             **{f"{k}_{f}": v for k, run in runs.items() for f, v in run.items()},
             "tric_minus_bfgs_ev": (runs["tric"]["energy_hartree"] - runs["bfgs"]["energy_hartree"])
             * HARTREE_TO_EV,
-            "rmsd_angstrom": _rmsd(xyz["bfgs"], xyz["tric"]),
+            "rmsd_angstrom": kabsch_rmsd(xyz["bfgs"], xyz["tric"]),
         }
         rows.append(row)
         print(
