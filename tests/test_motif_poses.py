@@ -291,3 +291,14 @@ def test_markdown_section_names_a_screened_ranking():
     rows = [{"cluster": "Li_PDOL", "E_bind_hartree": LI_PDOL_E_BIND_HARTREE}]
     lines = motif_lines(rows, {"Li_PDOL": screened})
     assert "ranked at 'paper_preopt' (pose screening)" in lines[-1] and "mixed levels" in lines[-1]
+
+
+def test_dft_poses_by_linker_sets_the_interphase_clusters_of_one_linker(tmp_path):
+    plan = build_plan(_study_config(tmp_path, dft_poses=1, dft_poses_by_linker={"ammonia": 3}))
+    # only Li+(P)(ammonia)2, for both PDOL models; Li+(P)2 and the other linker keep dft_poses
+    assert plan.dft_poses("Li_PDOL1_ammoniax2") == 3 and plan.dft_poses("Li_PDOL2_ammoniax2") == 3
+    assert plan.dft_poses("Li_PDOL1_waterx2") == 1 and plan.dft_poses("Li_PDOL1x2") == 1
+    with pytest.raises(InputError, match=r"dft_poses_by_linker names \['DME'\], which are not among"):
+        build_plan(_study_config(tmp_path, dft_poses_by_linker={"DME": 2}))
+    with pytest.raises(InputError, match=r"dft_poses_by_linker.water = 4 but the pose search keeps only"):
+        build_plan(_study_config(tmp_path, dft_poses_by_linker={"water": 4}))

@@ -89,13 +89,10 @@ def add_model_study_clusters(
     ion = cfg["ion"]
     n_poses = cfg["build"]["n_poses"]
     dft_poses = study.get("dft_poses")
-    if dft_poses is not None and dft_poses > n_poses:
-        raise InputError(
-            f"model_study: dft_poses = {dft_poses} but the pose search keeps only build.n_poses = {n_poses}; "
-            "raise build.n_poses or lower dft_poses"
-        )
+    by_linker = study.get("dft_poses_by_linker", {})
+    _check_pose_counts(dft_poses, by_linker, study["linkers"], n_poses)
 
-    def cluster(name: str, members: tuple[str, ...], description: str) -> str:
+    def cluster(name: str, members: tuple[str, ...], description: str, poses: int | None = None) -> str:
         for existing in clusters.values():
             if existing.multiplicity == 1 and _same_content(existing.ligands, members):
                 return existing.name
@@ -106,7 +103,8 @@ def add_model_study_clusters(
                 "one namespace)"
             )
         charge = ion["charge"] + sum(ligands[n].charge for n in members)
-        poses = dft_poses if len(members) > 1 else None
+        if poses is None and len(members) > 1:
+            poses = dft_poses
         clusters[name] = ClusterDef(name, members, charge, 1, None, "", description, poses)
         return name
 
@@ -127,6 +125,7 @@ def add_model_study_clusters(
                         f"{sym}_{p}_{lig}x2",
                         (p, lig, lig),
                         f"model study: {sym}+ with {p} and two {lig} (interphase)",
+                        by_linker.get(lig),
                     ),
                     exchange=f"{p}x2_to_{p}_{lig}x2",
                 )
@@ -134,6 +133,26 @@ def add_model_study_clusters(
     if study.get("pdol_motifs"):
         _set_motif_poses(clusters, {c.li_pdol for c in combinations})
     return ModelStudy(tuple(study["linkers"]), tuple(study["pdol"]), tuple(combinations))
+
+
+def _check_pose_counts(
+    dft_poses: int | None, by_linker: dict[str, int], linkers: list[str], n_poses: int
+) -> None:
+    """``dft_poses`` and ``dft_poses_by_linker`` ask for no more poses than the search keeps, and the
+    latter names linker models of the study."""
+    unknown = sorted(set(by_linker) - set(linkers))
+    if unknown:
+        raise InputError(
+            f"model_study.dft_poses_by_linker names {unknown}, which are not among model_study.linkers "
+            f"{list(linkers)}"
+        )
+    counts = [("dft_poses", dft_poses)] + [(f"dft_poses_by_linker.{k}", v) for k, v in by_linker.items()]
+    for key, count in counts:
+        if count is not None and count > n_poses:
+            raise InputError(
+                f"model_study: {key} = {count} but the pose search keeps only build.n_poses = {n_poses}; "
+                f"raise build.n_poses or lower {key}"
+            )
 
 
 def _set_motif_poses(clusters: dict[str, ClusterDef], names: set[str]) -> None:
