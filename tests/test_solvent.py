@@ -1,6 +1,7 @@
 """Implicit-solvent single points at the gas-phase geometries (config thermo.solvent): real PySCF
 ddCOSMO on Li+ / H2O / Li+(H2O) at B3LYP/STO-3G, and the binding and exchange columns they give."""
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from compchem.config import build_plan
 from compchem.errors import InputError
 from compchem.jobs import solvent_single_point_job
 from compchem.models import CalcSpec, LevelOfTheory, Resources
-from compchem.records import Cache, read_json, write_record
+from compchem.records import Cache, read_json, read_record, write_record
 
 LEVEL = LevelOfTheory.from_dict("sto", {"basis": "sto-3g", "density_fitting": True, "grid_level": 1})
 DOL = {"name": "DOL", "model": "ddcosmo", "eps": 7.1}
@@ -218,3 +219,32 @@ def test_cavity_radii_on_a_pcm_level_and_bad_radii():
             level(solvent_eps=7.1, solvent_radii_angstrom=bad)
     with pytest.raises(InputError, match="needs a solvent_model"):
         LevelOfTheory.from_dict("q", {"basis": "sto-3g", "solvent_radii_angstrom": {"Li": 1.9}})
+
+
+def test_free_energy_in_solvent_is_the_thermodynamic_cycle_at_one_molar(root):
+    """dG_exchange_solv of the committed paper exchange (GFN2-xTB thermo at the B3LYP geometries, ddCOSMO
+    DOL single points; results/paper/README.md) = gas-phase dG + the change of the solvation energies
+    + Δn·RT·ln(24.46) for 1 atm -> 1 mol/L (Δn = -1: three molecules become two); a 1 M thermo file
+    gets no second correction, and a species without its single point leaves the column empty."""
+    run = root / "results/paper"
+    names = ["Li_PDOL2", "imidazole", "Li_PDOL_Im2", "PDOL1"]
+    records = {n: read_record(run / f"records/{n}.json") for n in names}
+    thermo = {n: read_json(run / f"thermo_GFN2-xTB_at_run_geometry/{n}.json") for n in names}
+    solvent = {n: read_json(run / f"solvent_DOL/{n}.json") for n in names}
+    ex = [
+        {
+            "name": "x",
+            "reactants": ["Li_PDOL2", "imidazole", "imidazole"],
+            "products": ["Li_PDOL_Im2", "PDOL1"],
+        }
+    ]
+    row = exchange_rows(records, ex, thermo, solvent)[0]
+    rt_ln_molar_volume_ev = 8.617333e-5 * 298.15 * math.log(0.082057366 * 298.15)  # 0.0822 eV
+    cycle = row["dG_exchange_eV"] + row["dE_exchange_solv_eV"] - row["dE_exchange_eV"] - rt_ln_molar_volume_ev
+    assert row["dG_exchange_solv_eV"] == pytest.approx(cycle, abs=3e-4)
+    assert row["dG_exchange_solv_eV"] > 0 > row["dG_exchange_eV"]  # uphill in DOL at 1 M, downhill in gas
+    at_1m = {n: {**t, "thermo": {**t["thermo"], "standard_state": "1M"}} for n, t in thermo.items()}
+    row_1m = exchange_rows(records, ex, at_1m, solvent)[0]
+    assert row_1m["dG_exchange_solv_eV"] == pytest.approx(cycle + rt_ln_molar_volume_ev, abs=3e-4)
+    del solvent["PDOL1"]
+    assert exchange_rows(records, ex, thermo, solvent)[0]["dG_exchange_solv_eV"] is None

@@ -264,6 +264,12 @@ def test_thermo_and_counterpoise_columns(tmp_path, data_dir):
     row3 = read_csv(tmp_path / "results/tiny/binding_energies.csv")[0]
     assert row3["solvent"] == "DOL: ddcosmo eps=7.1" and row3["E_bind_eV"] == row["E_bind_eV"]
     assert 0 < float(row3["E_bind_solv_eV"]) < float(row3["E_bind_eV"])  # the bare Li+ gains most
+    # free energy in the solvent: gas-phase dG + solvation energies + 1 atm -> 1 mol/L for the one
+    # molecule the dissociation gains (k_B T ln(24.46 L/mol) = 0.0822 eV at 298.15 K)
+    solv_shift = float(row3["E_bind_solv_eV"]) - float(row3["E_bind_eV"])
+    assert float(row3["dG_bind_solv_eV"]) == pytest.approx(
+        float(row3["dG_bind_eV"]) + solv_shift + 0.0822, abs=3e-4
+    )
     assert "IMPLICIT SOLVENT (DOL" in (tmp_path / "results/tiny/binding_energies.md").read_text()
     # switching counterpoise off changes the tables only: no frequency or solvent job reruns
     cfg["thermo"]["counterpoise"] = False

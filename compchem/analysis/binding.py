@@ -29,6 +29,7 @@ from compchem.analysis.labels import level_consistent, level_key, level_notation
 from compchem.analysis.reaction_terms import (
     coordination_kept,
     frequencies_geometry,
+    solution_gibbs_columns,
     solvent_columns,
     thermo_delta,
 )
@@ -182,6 +183,9 @@ def binding_rows(
                     _counterpoise_columns(counterpoise[name]) if counterpoise and name in counterpoise else {}
                 ),
                 **solvent_columns(solvent or {}, [ion, *ligands], [name], "E_bind_solv_eV"),
+                **solution_gibbs_columns(
+                    thermo or {}, solvent or {}, [ion, *ligands], [name], "dG_bind_solv_eV"
+                ),
             }
         )
     return rows

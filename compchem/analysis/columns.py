@@ -65,6 +65,8 @@ COLUMNS = [
     # filled with thermo.solvent: implicit-solvent single points at the gas-phase geometries
     "E_bind_solv_eV",
     "solvent",
+    # with thermo.frequencies and thermo.solvent: dG_bind + the solvation energies, at 1 mol/L
+    "dG_bind_solv_eV",
 ]
 
 EXCHANGE_DEFINITION = (
@@ -89,6 +91,8 @@ EXCHANGE_COLUMNS = [
     # with thermo.solvent: the same reaction from implicit-solvent single points at the gas-phase geometries
     "dE_exchange_solv_eV",
     "solvent",
+    # with both: dG_exchange + the solvation energies, every species at 1 mol/L
+    "dG_exchange_solv_eV",
     "description",
 ]
 

@@ -15,6 +15,7 @@ from compchem.analysis.labels import level_consistent, protocol
 from compchem.analysis.reaction_terms import (
     coordination_kept,
     frequencies_geometry,
+    solution_gibbs_columns,
     solvent_columns,
     thermo_delta,
 )
@@ -60,6 +61,10 @@ def exchange_rows(
                 "dE_exchange_solv_eV": None,
                 "solvent": None,
                 **solvent_columns(solvent or {}, ex["products"], ex["reactants"], "dE_exchange_solv_eV"),
+                "dG_exchange_solv_eV": None,
+                **solution_gibbs_columns(
+                    thermo or {}, solvent or {}, ex["products"], ex["reactants"], "dG_exchange_solv_eV"
+                ),
                 "description": ex.get("description", ""),
             }
         )

@@ -191,23 +191,36 @@ def _scan_lines(scan: list[dict[str, Any]]) -> list[str]:
 
 
 def _solvent_lines(rows: list[dict[str, Any]], exchanges: list[dict[str, Any]]) -> list[str]:
-    """Markdown section with the implicit-solvent binding and exchange energies, where computed."""
+    """Markdown section with the implicit-solvent binding and exchange energies, where computed, and
+    their free energies in the solvent (1 mol/L) where the thermochemistry is there too."""
     solv_rows = [r for r in rows if r.get("E_bind_solv_eV") is not None]
     solv_ex = [x for x in exchanges if x.get("dE_exchange_solv_eV") is not None]
     if not solv_rows and not solv_ex:
         return []
     label = (solv_rows or solv_ex)[0]["solvent"]
+    cells = [(r["cluster"], r["E_bind_eV"], r["E_bind_solv_eV"], r.get("dG_bind_solv_eV")) for r in solv_rows]
+    cells += [
+        (x["reaction"], x["dE_exchange_eV"], x["dE_exchange_solv_eV"], x.get("dG_exchange_solv_eV"))
+        for x in solv_ex
+    ]
+    with_g = any(c[3] is not None for c in cells)
     lines = [
         "",
         f"IMPLICIT SOLVENT ({label}): single points at the gas-phase geometries, same level otherwise "
-        "(positive E_bind = bound, negative dE_exchange = products favoured):",
+        "(positive E_bind = bound, negative dE_exchange = products favoured)"
+        + (
+            "; dG in the solvent = gas-phase dG + solvation energies, every species at 1 mol/L:"
+            if with_g
+            else ":"
+        ),
         "",
-        "| cluster or reaction | gas phase (eV) | implicit solvent (eV) |",
-        "|---|---|---|",
+        "| cluster or reaction | gas phase (eV) | implicit solvent (eV) |"
+        + (" dG in solvent, 1 M (eV) |" if with_g else ""),
+        "|---|---|---|" + ("---|" if with_g else ""),
     ]
-    lines += [f"| {r['cluster']} | {r['E_bind_eV']:.3f} | {r['E_bind_solv_eV']:.3f} |" for r in solv_rows]
     lines += [
-        f"| {x['reaction']} | {x['dE_exchange_eV']:.3f} | {x['dE_exchange_solv_eV']:.3f} |" for x in solv_ex
+        f"| {name} | {gas:.3f} | {solv:.3f} |" + (f" {fmt(g)} |" if with_g else "")
+        for name, gas, solv, g in cells
     ]
     return lines
 

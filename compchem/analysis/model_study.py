@@ -43,6 +43,7 @@ MODEL_STUDY_COLUMNS = [
     "dE_exchange_eV",
     "dG_exchange_eV",
     "dE_exchange_solv_eV",
+    "dG_exchange_solv_eV",
     # the paper's orderings: (1) E_bind(Li+-L) < E_bind(Li+-P); (2) E_bind(Li+(P)(L)2) < E_bind(Li+(P)2)
     "linker_below_pdol",
     "pdol_linker2_below_pdol2",
@@ -60,7 +61,7 @@ LEGEND = [
     "positive = bound. L: linker model, P: PDOL model.",
     "dE_exchange: Li+(P)2 + 2 L -> Li+(P)(L)2 + P = E_bind(Li+(P)2) - E_bind(Li+(P)(L)2); positive = "
     "uphill, the linker does not take Li+ from bulk PDOL. dG and the implicit-solvent value (solv) "
-    "where the run has them.",
+    "where the run has them; dG_solv = dG + the solvation energies, every species at 1 mol/L.",
     "Orderings of the paper: (1) linker < PDOL: E_bind(Li+-L) < E_bind(Li+-P); (2) PDOL-2L < 2PDOL: "
     "E_bind(Li+(P)(L)2) < E_bind(Li+(P)2), i.e. dE_exchange > 0.",
     f"Paper (B3LYP/6-311+G(d,p)): Li-imidazolate {PAPER_E_BIND_EV['li_linker']:.2f}, Li-PDOL "
@@ -78,6 +79,7 @@ MD_COLUMNS = [
     "dE_exchange_eV",
     "dG_exchange_eV",
     "dE_exchange_solv_eV",
+    "dG_exchange_solv_eV",
     "linker_below_pdol",
     "pdol_linker2_below_pdol2",
 ]
@@ -119,6 +121,7 @@ def model_study_rows(
                 "dE_exchange_eV": ex.get("dE_exchange_eV"),
                 "dG_exchange_eV": ex.get("dG_exchange_eV"),
                 "dE_exchange_solv_eV": ex.get("dE_exchange_solv_eV"),
+                "dG_exchange_solv_eV": ex.get("dG_exchange_solv_eV"),
                 "linker_below_pdol": _below(e_bind["li_linker"], e_bind["li_pdol"]),
                 "pdol_linker2_below_pdol2": _below(e_bind["li_pdol_linker2"], e_bind["li_pdol2"]),
                 "interligand_bonds": "; ".join(

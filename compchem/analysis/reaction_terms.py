@@ -14,6 +14,7 @@ from typing import Any
 
 from compchem.analysis.labels import level_key, radii_label
 from compchem.errors import InputError
+from compchem.thermochem.terms import standard_state_correction_hartree
 from compchem.units import hartree_to_ev
 
 
@@ -90,3 +91,37 @@ def solvent_columns(
     s = solvent[names[0]]["solvent"]
     label = f"{s['name']}: {s['model']} eps={s['eps']}" + radii_label(s.get("radii_angstrom"))
     return {column: round(hartree_to_ev(e_h), 4), "solvent": label}
+
+
+def solution_gibbs_hartree(thermo: dict[str, Any], solvent: dict[str, Any]) -> float:
+    """G of one species in the implicit solvent at 1 mol/L (Hartree), by the usual thermodynamic cycle:
+    G(T) of its thermo file (gas phase) + its solvation energy (E_solv − E_gas of the implicit-solvent
+    single point at the gas-phase geometry) + the change of the gas-phase standard state to 1 mol/L
+    where the thermo file is at a pressure (+1.89 kcal/mol at 298.15 K and 1 atm; SCIENCE.md §2)."""
+    t = thermo["thermo"]
+    state = (
+        0.0
+        if t.get("standard_state", "1atm") == "1M"
+        else standard_state_correction_hartree(t["temperature_k"], t["pressure_atm"])
+    )
+    return float(t["gibbs_hartree"] + solvent["solvation_energy_hartree"] + state)
+
+
+def solution_gibbs_columns(
+    thermo: dict[str, dict[str, Any]],
+    solvent: dict[str, dict[str, Any]],
+    left: list[str],
+    right: list[str],
+    column: str,
+) -> dict[str, Any]:
+    """``column`` = Σ G_soln(left) − Σ G_soln(right) in eV (``solution_gibbs_hartree``, 1 mol/L): a
+    binding or exchange free energy in the solvent; nothing unless every species has both its
+    thermochemistry (one frequency level) and its implicit-solvent single point (one solvent)."""
+    names = [*left, *right]
+    if any(n not in thermo or n not in solvent for n in names):
+        return {}
+    check_one_frequencies_level(thermo, names, f"{column} of {right}")
+    if len({json.dumps(solvent[n]["solvent"], sort_keys=True) for n in names}) > 1:
+        raise InputError(f"{column} of {right}: single points in different solvents")
+    g = {n: solution_gibbs_hartree(thermo[n], solvent[n]) for n in set(names)}
+    return {column: round(hartree_to_ev(sum(g[n] for n in left) - sum(g[n] for n in right)), 4)}
