@@ -74,3 +74,29 @@ def test_committed_tables_regenerate_byte_identical(root, tmp_path, level):
         os.chdir(cwd)
     for name in (*OUTPUTS, "thermo_temperatures.csv"):
         assert (out / name).read_bytes() == (root / run / name).read_bytes(), name
+
+
+def test_table_inputs_found_on_disk_include_the_solvent_single_points(root):
+    """``compchem table`` and the partial model-study table find the implicit-solvent single points
+    beside the records, so their exchange rows equal the workflow's committed ones, the solvent and
+    free-energy-in-solvent columns included."""
+    import csv
+
+    from compchem.analysis.table_inputs import load_table_inputs
+
+    config = load_config_file(root / "workflow/config/config.yaml")
+    for name in OVERLAYS:
+        config = merge_configs(config, load_config_file(root / "workflow/config" / name))
+    plan = build_plan(config, [root])
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        found = load_table_inputs(plan, root / "results/paper/records")
+    finally:
+        os.chdir(cwd)
+    assert set(found.solvent) == set(plan.species())
+    (row,) = found.exchange_rows()
+    with open(root / "results/paper/exchange_energies.csv") as handle:
+        (committed,) = list(csv.DictReader(handle))
+    for column in ("dE_exchange_eV", "dG_exchange_eV", "dE_exchange_solv_eV", "dG_exchange_solv_eV"):
+        assert row[column] == float(committed[column]), column

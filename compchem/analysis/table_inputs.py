@@ -10,14 +10,15 @@ clusters and exchanges whose every species has a record are kept. Nothing here w
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from compchem.analysis.poses import cluster_pose_records, select_pose
-from compchem.artifacts import BuildRecord, CounterpoiseRecord, ThermoRecord, read_artifact
+from compchem.artifacts import BuildRecord, CounterpoiseRecord, SolventRecord, ThermoRecord, read_artifact
 from compchem.chem import pose_name
-from compchem.layout import Layout
+from compchem.layout import Layout, solvent_dirname
 from compchem.models import CalcResult
 from compchem.records import read_record
 
@@ -33,6 +34,8 @@ class TableInputs:
     exchanges: list[dict[str, Any]]
     thermo: dict[str, dict[str, Any]]
     counterpoise: dict[str, dict[str, Any]]
+    #: species -> implicit-solvent single point (``thermo.solvent``)
+    solvent: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def binding_rows(self, ion: str) -> list[dict[str, Any]]:
         """The binding-table rows of the clusters found (``binding_rows``), ``ion`` the bare ion."""
@@ -45,13 +48,14 @@ class TableInputs:
             poses=self.poses,
             thermo=self.thermo,
             counterpoise=self.counterpoise,
+            solvent=self.solvent,
         )
 
     def exchange_rows(self) -> list[dict[str, Any]]:
         """The exchange-table rows of the reactions found (``exchange_rows``)."""
         from compchem.analysis.binding import exchange_rows
 
-        return exchange_rows(self.records, self.exchanges, self.thermo)
+        return exchange_rows(self.records, self.exchanges, self.thermo, self.solvent)
 
 
 def _pose_builds(plan: Any, cluster: str, ranks: list[int]) -> dict[int, dict[str, Any]]:
@@ -67,7 +71,8 @@ def _pose_builds(plan: Any, cluster: str, ranks: list[int]) -> dict[int, dict[st
 
 def load_table_inputs(plan: Any, folder: Path) -> TableInputs:
     """The records of ``folder`` (``<species>.json``), each searched cluster's selected pose, and the
-    thermo (``plan.thermo_dirname``) and counterpoise results in the folders beside it."""
+    thermo (``plan.thermo_dirname``), counterpoise and implicit-solvent (``thermo.solvent``) results in
+    the folders beside it."""
     records = {p.stem: read_record(p) for p in sorted(folder.glob("*.json"))}
     summaries = {}
     for name in plan.clusters:
@@ -90,9 +95,20 @@ def load_table_inputs(plan: Any, folder: Path) -> TableInputs:
             (CounterpoiseRecord, layout.counterpoise_dir(level)),
         )
     }
+    solvent_cfg = plan.thermo.get("solvent")
+    solvent_dir = (
+        Path(layout.solvent_dir(level, solvent_dirname(solvent_cfg["name"]))) if solvent_cfg else None
+    )
+    solvent = (
+        {p.stem: read_artifact(SolventRecord, p).to_dict() for p in sorted(solvent_dir.glob("*.json"))}
+        if solvent_dir is not None
+        else {}
+    )
     exchanges = [
         {"name": x.name, "reactants": list(x.reactants), "products": list(x.products)}
         for x in plan.exchanges.values()
         if all(n in records for n in (*x.reactants, *x.products))
     ]
-    return TableInputs(records, summaries, clusters, exchanges, extra["thermo"], extra["counterpoise"])
+    return TableInputs(
+        records, summaries, clusters, exchanges, extra["thermo"], extra["counterpoise"], solvent
+    )
