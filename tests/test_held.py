@@ -175,11 +175,28 @@ def test_gaussian_input_freezes_held_distances_at_the_input_value() -> None:
     assert "ModRedundant" not in get_backend("gaussian").input_text(point, Resources())
 
 
-def test_frequencies_of_a_held_model_are_refused_before_any_job() -> None:
+def test_frequencies_leave_out_a_held_model_and_its_clusters() -> None:
+    """thermo.frequencies on a config with a held ligand: the other species get their frequencies,
+    the held ligand and its clusters none (a warning names them), and a thermo job asked for a held
+    record by hand is refused before any calculation."""
     cfg = load_config_file(ROOT / "workflow" / "config" / "config.yaml")
     cfg["ligands"] = [{"name": "DMEheld", "smiles": DME, "held_distances_angstrom": DME_HELD}]
-    cfg["clusters"] = [{"name": "Li_DMEheld", "ligands": ["DMEheld"]}]
+    cfg["clusters"] = [
+        {"name": "Li_DMEheld", "ligands": ["DMEheld"]},
+        {"name": "Li_Im", "ligands": ["imidazole"]},
+    ]
     cfg["exchanges"] = []
     cfg["thermo"] = {"frequencies": True}
-    with pytest.raises(InputError, match=r"thermo.frequencies: ligand\(s\) \['DMEheld'\]"):
-        build_plan(cfg, [ROOT], check_basis=False)
+    plan = build_plan(cfg, [ROOT], check_basis=False)
+    assert set(plan.species()) - set(plan.thermo_species()) == {"DMEheld", "Li_DMEheld"}
+    assert "Li_Im" in plan.thermo_species() and "imidazole" in plan.thermo_species()
+    assert any("['DMEheld', 'Li_DMEheld'] hold distances" in w for w in plan.warnings)
+    # by hand: the committed GFN2-xTB record of the held bridging fragment is refused before any work
+    import json
+
+    from compchem.jobs.thermo import thermo_job
+
+    record = ROOT / "results/gfn2/records/Zn2_bridging_Im.json"
+    level = json.loads(record.read_text())["level"]
+    with pytest.raises(InputError, match="held distances .a constrained minimum"):
+        thermo_job(str(record), level, {}, str(ROOT / "nowhere.json"))

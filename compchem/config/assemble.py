@@ -68,27 +68,26 @@ def build_plan(
         model_study=study,
     )
     check_built_clusters(clusters, Path(cfg["results_dir"]))
-    check_held_thermo(cfg, ligands, clusters)
+    held_warning = held_thermo_warning(plan)
+    if held_warning:
+        plan.warnings.append(held_warning)
     if check_basis:
         plan.warnings.extend(cost_warnings(plan))
     return plan
 
 
-def check_held_thermo(
-    cfg: dict[str, Any], ligands: dict[str, LigandDef], clusters: dict[str, ClusterDef]
-) -> None:
-    """Refuse harmonic frequencies where a used ligand holds distances (``compchem.held``): a held
-    structure is a constrained minimum, so its frequencies (and the re-optimization along an imaginary
-    mode) would not describe a minimum."""
-    if not cfg["thermo"].get("frequencies"):
-        return
-    used = {n for c in clusters.values() for n in c.ligands}
-    held = sorted(n for n in used if ligands[n].held_distances)
-    if held:
-        raise InputError(
-            f"thermo.frequencies: ligand(s) {held} hold distances (a constrained minimum: no harmonic "
-            "frequencies or thermal terms); switch thermo.frequencies off for this config"
-        )
+def held_thermo_warning(plan: Any) -> str | None:
+    """With ``thermo.frequencies``: the species left without harmonic frequencies because they hold
+    distances (``Plan.thermo_species``), as one warning line; None when there are none."""
+    if not plan.config["thermo"].get("frequencies"):
+        return None
+    skipped = sorted(set(plan.species()) - set(plan.thermo_species()))
+    if not skipped:
+        return None
+    return (
+        f"thermo.frequencies: {skipped} hold distances (a constrained minimum: no harmonic frequencies); "
+        "their ZPE, dH and dG cells, and those of every binding or exchange energy they enter, stay empty"
+    )
 
 
 def check_built_clusters(clusters: dict[str, ClusterDef], results_dir: Path) -> None:

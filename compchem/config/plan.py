@@ -95,6 +95,17 @@ class Plan:
         """Every species to compute: the ion, the used ligands, the clusters."""
         return [self.ion_name, *self.used_ligands(), *self.clusters]
 
+    def thermo_species(self) -> list[str]:
+        """The species that get harmonic frequencies with ``thermo.frequencies``: all but a ligand that
+        holds distances and every cluster with one (constrained minima: compchem.held), whose thermal
+        cells then stay empty."""
+        held = {n for n in self.used_ligands() if self.ligands[n].held_distances}
+        return [
+            n
+            for n in self.species()
+            if n not in held and not (n in self.clusters and held & set(self.clusters[n].ligands))
+        ]
+
     def dft_poses(self, cluster: str) -> int:
         """How many searched poses of ``cluster`` are optimized with DFT (at most; fewer if the
         search finds fewer distinct ones). A cluster with ``motif_poses`` and no ``dft_poses``: every

@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import IO, Any
 
+from compchem.errors import InputError
 from compchem.jobs.common import log
 from compchem.logs import job_log
 from compchem.models import CalcResult, CalcSpec, Resources, coordinate_rows
@@ -66,6 +67,12 @@ def thermo_job(
     from compchem.records import read_record
 
     record = read_record(record_path)
+    if record.extra.get("held_distances"):
+        raise InputError(
+            f"{record.label}: its optimization held distances (a constrained minimum), so harmonic "
+            "frequencies and thermal terms do not describe a minimum; the workflow leaves it out "
+            "(Plan.thermo_species)"
+        )
     plan = frequency_plan(level, settings, frequencies_level)
     resources = Resources(threads=threads, memory_mb=memory_mb)
     cache = Cache(cache_dir) if cache_dir else None

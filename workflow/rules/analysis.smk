@@ -6,7 +6,7 @@ rule binding_table:
         records=finished(expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species())),
         thermo=finished(expand(
             LAYOUT.thermo("{{level}}", "{species}", THERMO_DIR),
-            species=PLAN.species() if THERMO["frequencies"] else [],
+            species=PLAN.thermo_species() if THERMO["frequencies"] else [],
         )),
         counterpoise=finished(expand(
             LAYOUT.counterpoise("{{level}}", "{cluster}"),
@@ -30,7 +30,7 @@ rule binding_table:
         scan_csv=LAYOUT.thermo_temperatures("{level}"),
     params:
         species=PLAN.species(),
-        thermo_species=PLAN.species() if THERMO["frequencies"] else [],
+        thermo_species=PLAN.thermo_species() if THERMO["frequencies"] else [],
         cp_clusters=list(PLAN.clusters) if THERMO["counterpoise"] else [],
         pose_clusters=list(PLAN.clusters),
         solvent_species=PLAN.species() if SOLVENT else [],
