@@ -158,13 +158,19 @@ COMBO = {
 }
 
 
-def table(e_bind, d_e, d_g=None):
+def table(e_bind, d_e, d_g=None, d_g_solv=None):
     rows = [
         {"cluster": name, "level": "paper", "charge": 1, "E_bind_eV": value}
         for name, value in zip(["Li_Im", "Li_PDOL", "Li_PDOL2", "Li_PDOL_Im2"], e_bind, strict=True)
     ]
     exchanges = [
-        {"reaction": "ex", "dE_exchange_eV": d_e, "dG_exchange_eV": d_g, "dE_exchange_solv_eV": None}
+        {
+            "reaction": "ex",
+            "dE_exchange_eV": d_e,
+            "dG_exchange_eV": d_g,
+            "dE_exchange_solv_eV": None,
+            "dG_exchange_solv_eV": d_g_solv,
+        }
     ]
     return {"level": "paper", "rows": rows, "exchanges": exchanges}
 
@@ -187,6 +193,15 @@ def test_rows_and_ordering_flags():
     assert list(parsed[0]) == MODEL_STUDY_COLUMNS and parsed[0]["dG_exchange_eV"] == ""
     md = model_study_markdown([row], "paper", "B3LYP/6-311+G(d,p)")
     assert "linker < PDOL" in md and "holds for 0 of 1" in md and "| Im | PDOL1 |" in md
+    assert row["pdol_linker2_below_pdol2_dG_solv"] is None and "(dG_exchange_solv > 0) for" not in md
+    # downhill in the gas phase, uphill as a free energy in the solvent (the default run's imidazole
+    # exchange: -0.756 eV and +0.062 eV, results/paper/exchange_energies.csv)
+    (row,) = model_study_rows(table([2.30, 3.21, 4.56, 5.31], -0.756, -0.249, 0.062), [COMBO])
+    assert row["pdol_linker2_below_pdol2"] is False and row["pdol_linker2_below_pdol2_dG_solv"] is True
+    md = model_study_markdown([row], "paper", "B3LYP/6-311+G(d,p)")
+    assert (
+        "PDOL-2L < 2PDOL for 0 of 1; as a free energy in the solvent (dG_exchange_solv > 0) for 1 of 1" in md
+    )
 
 
 def test_a_cluster_missing_from_the_table_is_named():

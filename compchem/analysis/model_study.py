@@ -47,6 +47,8 @@ MODEL_STUDY_COLUMNS = [
     # the paper's orderings: (1) E_bind(Li+-L) < E_bind(Li+-P); (2) E_bind(Li+(P)(L)2) < E_bind(Li+(P)2)
     "linker_below_pdol",
     "pdol_linker2_below_pdol2",
+    # ordering (2) as a free energy in the solvent: dG_exchange_solv_eV > 0
+    "pdol_linker2_below_pdol2_dG_solv",
     # bonds between two ligands in any of the combination's clusters (binding table's interligand_bonds)
     "interligand_bonds",
     "cluster_Li_linker",
@@ -63,7 +65,8 @@ LEGEND = [
     "uphill, the linker does not take Li+ from bulk PDOL. dG and the implicit-solvent value (solv) "
     "where the run has them; dG_solv = dG + the solvation energies, every species at 1 mol/L.",
     "Orderings of the paper: (1) linker < PDOL: E_bind(Li+-L) < E_bind(Li+-P); (2) PDOL-2L < 2PDOL: "
-    "E_bind(Li+(P)(L)2) < E_bind(Li+(P)2), i.e. dE_exchange > 0.",
+    "E_bind(Li+(P)(L)2) < E_bind(Li+(P)2), i.e. dE_exchange > 0; the same as a free energy in the "
+    "solvent (_dG_solv): dG_exchange_solv > 0.",
     f"Paper (B3LYP/6-311+G(d,p)): Li-imidazolate {PAPER_E_BIND_EV['li_linker']:.2f}, Li-PDOL "
     f"{PAPER_E_BIND_EV['li_pdol']:.2f}, Li+ 2PDOL {PAPER_E_BIND_EV['li_pdol2']:.2f}, Li+ PDOL-2Im "
     f"{PAPER_E_BIND_EV['li_pdol_linker2']:.2f} eV: both orderings hold, "
@@ -82,6 +85,7 @@ MD_COLUMNS = [
     "dG_exchange_solv_eV",
     "linker_below_pdol",
     "pdol_linker2_below_pdol2",
+    "pdol_linker2_below_pdol2_dG_solv",
 ]
 
 
@@ -124,6 +128,7 @@ def model_study_rows(
                 "dG_exchange_solv_eV": ex.get("dG_exchange_solv_eV"),
                 "linker_below_pdol": _below(e_bind["li_linker"], e_bind["li_pdol"]),
                 "pdol_linker2_below_pdol2": _below(e_bind["li_pdol_linker2"], e_bind["li_pdol2"]),
+                "pdol_linker2_below_pdol2_dG_solv": _below(0.0, ex.get("dG_exchange_solv_eV")),
                 "interligand_bonds": "; ".join(
                     f"{combo[role]}: {binding[combo[role]]['interligand_bonds']}"
                     for role in E_BIND_COLUMNS
@@ -158,13 +163,18 @@ def model_study_markdown(
     lines += [f"- {item}" for item in LEGEND]
     lines += ["", "| " + " | ".join(MD_COLUMNS) + " |", "|" + "---|" * len(MD_COLUMNS)]
     lines += ["| " + " | ".join(fmt(row[c]) for c in MD_COLUMNS) + " |" for row in rows]
-    keys = ("linker_below_pdol", "pdol_linker2_below_pdol2")
+    keys = ("linker_below_pdol", "pdol_linker2_below_pdol2", "pdol_linker2_below_pdol2_dG_solv")
     held = [sum(r[key] is not None and bool(r[key]) for r in rows) for key in keys]
     known = [sum(r[key] is not None for r in rows) for key in keys]
     lines += [
         "",
         f"Ordering (1) linker < PDOL holds for {held[0]} of {known[0]} combinations; "
-        f"ordering (2) PDOL-2L < 2PDOL for {held[1]} of {known[1]}.",
+        f"ordering (2) PDOL-2L < 2PDOL for {held[1]} of {known[1]}"
+        + (
+            f"; as a free energy in the solvent (dG_exchange_solv > 0) for {held[2]} of {known[2]}."
+            if known[2]
+            else "."
+        ),
     ]
     bonded = [
         f"{r['linker']} x {r['pdol']} ({r['interligand_bonds']})" for r in rows if r.get("interligand_bonds")
