@@ -175,7 +175,7 @@ def table(e_bind, d_e, d_g=None, d_g_solv=None):
     return {"level": "paper", "rows": rows, "exchanges": exchanges}
 
 
-def test_rows_and_ordering_flags():
+def test_rows_and_ordering_flags(tmp_path):
     # the paper's values: both orderings hold, the exchange is uphill by 4.32 - 4.02 eV
     (row,) = model_study_rows(table([2.28, 2.60, 4.32, 4.02], 0.30, 0.25), [COMBO])
     assert row["E_bind_Li_linker_eV"] == 2.28 and row["E_bind_Li_pdol_linker2_eV"] == 4.02

@@ -65,10 +65,13 @@ def plot_model_study(rows: list[dict[str, Any]], level_label: str, path: str | P
         if np.isnan(v):  # a study still running: say so instead of an empty slot
             bottom.text(xi, 0.0, "not run", ha="center", va="bottom", fontsize=7, color="grey")
     bottom.plot(x, [PAPER_EXCHANGE_EV] * len(rows), "D", color="black", markersize=4, label="paper")
+    g_solv = [_value(r.get("dG_exchange_solv_eV")) for r in rows]
+    if not all(np.isnan(g_solv)):  # the free energy in the solvent, where the run has it
+        bottom.plot(x, g_solv, "o", color="#3d85c6", markersize=5, label="ΔG in solvent, 1 M")
     bottom.legend(fontsize=8, frameon=False, loc="best")
     bottom.axhline(0.0, color="black", linewidth=0.8)
-    bottom.set_ylabel("ΔE exchange (eV)")
-    bottom.set_title("Li⁺(P)₂ + 2 L → Li⁺(P)(L)₂ + P (> 0: PDOL-2L < 2PDOL holds)", fontsize=9)
+    bottom.set_ylabel("exchange (eV)")
+    bottom.set_title("ΔE (bars) of Li⁺(P)₂ + 2 L → Li⁺(P)(L)₂ + P (> 0: PDOL-2L < 2PDOL holds)", fontsize=9)
     bottom.set_xticks(x, labels, fontsize=8)
     bottom.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
