@@ -14,6 +14,7 @@ expects.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,10 @@ def frequency_spec(spec: CalcSpec) -> CalcSpec:
 class _Geometry:
     """What ``pyscf.hessian.thermo.harmonic_analysis`` reads from a molecule when masses are given: the
     coordinates in Bohr (no basis set needed)."""
+
+    #: PySCF >= 2.15 logs through the molecule (``lib.logger.note``): quiet
+    verbose = 0
+    stdout = sys.stdout
 
     def __init__(self, coordinates_bohr: np.ndarray) -> None:
         self._coords = coordinates_bohr
