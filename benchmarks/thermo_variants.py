@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from compchem.analysis.reaction_terms import solution_gibbs_hartree
+from compchem.analysis.reaction_terms import solution_gibbs_columns, thermo_delta
 from compchem.records import read_json
 from compchem.thermo import thermochemistry
 from compchem.units import hartree_to_ev
@@ -64,15 +64,11 @@ def main() -> None:
     out: dict[str, Any] = {"reactants": args.reactants, "products": args.products, "variants": {}}
     for label, qrrho in (("RRHO", False), (f"quasi-RRHO {args.cutoff:g} cm-1", True)):
         docs = {n: _gibbs_variant(thermo[n], qrrho, args.cutoff) for n in names}
-
-        def delta(value: Any, docs: dict[str, Any] = docs) -> float:
-            return hartree_to_ev(
-                sum(value(n, docs) for n in args.products) - sum(value(n, docs) for n in args.reactants)
-            )
-
+        gas = thermo_delta(docs, args.reactants, args.products, "exchange")
+        solv = solution_gibbs_columns(docs, solvent, args.products, args.reactants, "dG")
         row = {
-            "dG_gas_1atm_eV": round(delta(lambda n, d: d[n]["thermo"]["gibbs_hartree"]), 4),
-            "dG_solv_1M_eV": round(delta(lambda n, d: solution_gibbs_hartree(d[n], solvent[n])), 4),
+            "dG_gas_1atm_eV": round(hartree_to_ev(gas["gibbs_hartree"]), 4),
+            "dG_solv_1M_eV": solv["dG"],
         }
         out["variants"][label] = row
         print(

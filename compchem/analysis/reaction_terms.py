@@ -76,6 +76,13 @@ def coordination_kept(thermo: dict[str, dict[str, Any]], names: list[str]) -> bo
     return all(kept) if kept else None
 
 
+def check_one_solvent(solvent: dict[str, dict[str, Any]], names: list[str], where: str) -> None:
+    """An InputError unless the implicit-solvent single points of ``names`` are in one solvent."""
+    labels = {json.dumps(solvent[n]["solvent"], sort_keys=True) for n in names}
+    if len(labels) > 1:
+        raise InputError(f"{where}: single points in different solvents {sorted(labels)}")
+
+
 def solvent_columns(
     solvent: dict[str, dict[str, Any]], left: list[str], right: list[str], column: str
 ) -> dict[str, Any]:
@@ -84,9 +91,7 @@ def solvent_columns(
     names = [*left, *right]
     if not solvent or any(n not in solvent for n in names):
         return {}
-    labels = {json.dumps(solvent[n]["solvent"], sort_keys=True) for n in names}
-    if len(labels) > 1:
-        raise InputError(f"{column} of {right}: single points in different solvents {sorted(labels)}")
+    check_one_solvent(solvent, names, f"{column} of {right}")
     e_h = sum(solvent[n]["energy_hartree"] for n in left) - sum(solvent[n]["energy_hartree"] for n in right)
     s = solvent[names[0]]["solvent"]
     label = f"{s['name']}: {s['model']} eps={s['eps']}" + radii_label(s.get("radii_angstrom"))
@@ -121,7 +126,6 @@ def solution_gibbs_columns(
     if any(n not in thermo or n not in solvent for n in names):
         return {}
     check_one_frequencies_level(thermo, names, f"{column} of {right}")
-    if len({json.dumps(solvent[n]["solvent"], sort_keys=True) for n in names}) > 1:
-        raise InputError(f"{column} of {right}: single points in different solvents")
+    check_one_solvent(solvent, names, f"{column} of {right}")
     g = {n: solution_gibbs_hartree(thermo[n], solvent[n]) for n in set(names)}
     return {column: round(hartree_to_ev(sum(g[n] for n in left) - sum(g[n] for n in right)), 4)}

@@ -84,31 +84,33 @@ def load_table_inputs(plan: Any, folder: Path) -> TableInputs:
         for c in plan.clusters.values()
         if all(n in records for n in (plan.ion_name, *c.ligands, c.name))
     ]
-    # thermochemistry and counterpoise results next to the records (results/<level>/thermo or
-    # thermo_<frequencies level>, counterpoise)
+    # thermochemistry, counterpoise and implicit-solvent results next to the records
+    # (results/<level>/thermo or thermo_<frequencies level>, counterpoise, solvent_<name>)
     layout, level = Layout.of_level_dir(folder.parent)
+    beside: list[tuple[Any, str]] = [
+        (ThermoRecord, layout.thermo_dir(level, plan.thermo_dirname)),
+        (CounterpoiseRecord, layout.counterpoise_dir(level)),
+    ]
+    if plan.thermo.get("solvent"):
+        beside.append(
+            (SolventRecord, layout.solvent_dir(level, solvent_dirname(plan.thermo["solvent"]["name"])))
+        )
     # the table arithmetic reads them as mappings: checked as artifacts, handed on as their content
     extra = {
         cls.KIND: {p.stem: read_artifact(cls, p).to_dict() for p in sorted(Path(folder_of).glob("*.json"))}
-        for cls, folder_of in (
-            (ThermoRecord, layout.thermo_dir(level, plan.thermo_dirname)),
-            (CounterpoiseRecord, layout.counterpoise_dir(level)),
-        )
+        for cls, folder_of in beside
     }
-    solvent_cfg = plan.thermo.get("solvent")
-    solvent_dir = (
-        Path(layout.solvent_dir(level, solvent_dirname(solvent_cfg["name"]))) if solvent_cfg else None
-    )
-    solvent = (
-        {p.stem: read_artifact(SolventRecord, p).to_dict() for p in sorted(solvent_dir.glob("*.json"))}
-        if solvent_dir is not None
-        else {}
-    )
     exchanges = [
         {"name": x.name, "reactants": list(x.reactants), "products": list(x.products)}
         for x in plan.exchanges.values()
         if all(n in records for n in (*x.reactants, *x.products))
     ]
     return TableInputs(
-        records, summaries, clusters, exchanges, extra["thermo"], extra["counterpoise"], solvent
+        records,
+        summaries,
+        clusters,
+        exchanges,
+        extra["thermo"],
+        extra["counterpoise"],
+        extra.get(SolventRecord.KIND, {}),
     )
