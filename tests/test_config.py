@@ -70,6 +70,9 @@ def test_dft_poses_per_cluster(root, tmp_path):
     assert default.screening_level("paper") is None
     default.config["pose_screening"] = "preopt_level"
     assert default.screening_level("paper") == "paper_preopt" and default.screening_level("demo") is None
+    # ... or at any level named for it (a mapping): only the named levels are screened
+    default.config["pose_screening"] = {"paper": "demo"}
+    assert default.screening_level("paper") == "demo" and default.screening_level("demo") is None
 
 
 @pytest.mark.parametrize(
@@ -167,6 +170,23 @@ def test_dft_poses_per_cluster(root, tmp_path):
             },
             "level 'f': no basis given for element Li",
         ),
+        ({"pose_screening": {"t": "nope"}}, "pose_screening names unknown level 'nope'"),
+        ({"pose_screening": {"t": "t"}}, "pose_screening: level 't' cannot rank its poses at itself"),
+        (
+            {
+                "levels": {"t": {"basis": "sto-3g"}, "s": {"basis": "sto-3g"}, "r": {"basis": "sto-3g"}},
+                "pose_screening": {"t": "s", "s": "r"},
+            },
+            "pose_screening: the screening level 's' of 't' is screened itself",
+        ),
+        (
+            {
+                "levels": {"t": {"basis": "sto-3g"}, "s": {"basis": {"H": "sto-3g", "O": "sto-3g"}}},
+                "pose_screening": {"t": "s"},
+            },
+            "level 's': no basis given for element Li",
+        ),
+        ({"pose_screening": {}}, "pose_screening"),
     ],
 )
 def test_bad_input(tmp_path, over, message):

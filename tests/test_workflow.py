@@ -193,6 +193,43 @@ def test_pose_screening_at_the_preopt_level(tmp_path, data_dir):
     assert int(row["selected_pose"]) == k and float(row["E_bind_spread_eV"]) >= 0
 
 
+def test_pose_screening_at_another_level(tmp_path, data_dir):
+    """pose_screening {tiny: screen}: both DME poses get the cheap single point (HF/STO-3G at their
+    GFN2-xTB minima), only the lowest there gets the level's own (HF/3-21G at the same minimum)."""
+    shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
+    cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
+    cfg["ligands"] = [{"name": "DME", "smiles": "COCCOC", "charge": 0}]
+    cfg["clusters"] = [{"name": "Li_DME", "ligands": ["DME"]}]
+    cfg["build"] = {"n_conformers": 4, "n_candidates": 6, "ligand_candidates": 1, "n_poses": 2}
+    hf = {"functional": "hf", "density_fitting": False, "geometry_level": "gfn2"}
+    cfg["levels"] = {
+        "gfn2": {"backend": "xtb", "functional": "GFN2-xTB"},
+        "screen": hf | {"basis": "sto-3g"},
+        "tiny": hf | {"basis": "3-21g"},
+    }
+    cfg["pose_screening"] = {"tiny": "screen"}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(cfg))
+    run(["--cores", "2", "--configfile", "s.yaml"], tmp_path)
+    screening = json.loads((tmp_path / "results/screen/poses/Li_DME.json").read_text())
+    assert screening["n_poses"] == 2 and screening["ranked_at_level"] == "screen"
+    k = screening["selected_pose"]
+    cheap_energies = [p["energy_hartree"] for p in screening["poses"]]
+    assert cheap_energies[k] == min(cheap_energies)
+    assert len(list((tmp_path / "results/screen/records").glob("Li_DME.pose*.json"))) == 2
+    fine = sorted(p.name for p in (tmp_path / "results/tiny/records").glob("Li_DME.pose*.json"))
+    assert fine == [f"Li_DME.pose{k}.json"]
+    record = json.loads((tmp_path / "results/tiny/records/Li_DME.json").read_text())
+    screened = json.loads((tmp_path / f"results/screen/records/Li_DME.pose{k}.json").read_text())
+    # one GFN2-xTB minimum under both single points (the same cached minimization)
+    geometry_hashes = {r["extra"]["composite"]["geometry_spec_hash"] for r in (record, screened)}
+    assert len(geometry_hashes) == 1
+    assert record["coordinates_angstrom"] == screened["coordinates_angstrom"]
+    assert record["extra"]["composite"]["notation"] == "tiny//gfn2" and record["label"] == "Li_DME"
+    assert record["energy_hartree"] != screened["energy_hartree"]
+    row = read_csv(tmp_path / "results/tiny/binding_energies.csv")[0]
+    assert row["poses_ranked_at_level"] == "screen" and int(row["selected_pose"]) == k
+
+
 def test_bad_config_fails_before_any_job(tmp_path, data_dir):
     shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
     cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())

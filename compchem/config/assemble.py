@@ -14,7 +14,13 @@ from compchem.chem import check_charge_multiplicity
 from compchem.config.cost import cost_warnings
 from compchem.config.definitions import ClusterDef, ExchangeDef, LigandDef
 from compchem.config.files import load_config_file
-from compchem.config.levels import build_levels, check_frequencies_level, check_run_levels, check_solvent
+from compchem.config.levels import (
+    build_levels,
+    check_frequencies_level,
+    check_pose_screening,
+    check_run_levels,
+    check_solvent,
+)
 from compchem.config.model_study import ModelStudy, add_model_study_clusters, add_model_study_exchanges
 from compchem.config.plan import Plan
 from compchem.config.schema import validate_config
@@ -49,6 +55,7 @@ def build_plan(
     ligands, clusters, exchanges, series, elements, study = _species(cfg, bases)
     levels = build_levels(cfg)
     check_run_levels(cfg, levels, elements, check_basis)
+    check_pose_screening(cfg, levels, elements, check_basis)
     check_frequencies_level(cfg, levels, elements, check_basis)
     check_solvent(cfg, levels)
     ion = cfg["ion"]

@@ -36,15 +36,46 @@ def check_run_levels(
         for stage in (level, level.geometry):
             if stage is not None and stage.backend == "xtb":
                 _check_xtb_stage(cfg, lname, stage, elements)
-        if check_basis and level.backend == "pyscf":
-            check_level = get_backend("pyscf").check_level
+        if check_basis:
+            _check_basis(level, elements, f"run level '{lname}'")
 
-            check_level(level.single_point_level(), elements, f"run level '{lname}'")
-            for stage, what in ((level.preopt, "preopt"), (level.geometry, "geometry")):
-                if stage is not None and stage.backend == "pyscf":
-                    check_level(stage, elements, f"{what} level of '{lname}'")
-                    if stage.preopt is not None:
-                        check_level(stage.preopt, elements, f"preopt level of '{stage.name}'")
+
+def _check_basis(level: LevelOfTheory, elements: set[str], what: str) -> None:
+    """A PySCF level's single-point level and each of its PySCF optimization stages cover
+    ``elements`` with a known functional (PySCF imported here)."""
+    if level.backend != "pyscf":
+        return
+    check_level = get_backend("pyscf").check_level
+    check_level(level.single_point_level(), elements, what)
+    for stage, kind in ((level.preopt, "preopt"), (level.geometry, "geometry")):
+        if stage is not None and stage.backend == "pyscf":
+            check_level(stage, elements, f"{kind} level of '{level.name}'")
+            if stage.preopt is not None:
+                check_level(stage.preopt, elements, f"preopt level of '{stage.name}'")
+
+
+def check_pose_screening(
+    cfg: dict[str, Any], levels: dict[str, LevelOfTheory], elements: set[str], check_basis: bool
+) -> None:
+    """``pose_screening`` as a mapping ``{level: screening level}``: both defined, different, the
+    screening level not screened itself (its poses are ranked by computing every one of them), and
+    with ``check_basis`` the screening level covers the elements too (it computes every pose)."""
+    setting = cfg.get("pose_screening", "none")
+    if not isinstance(setting, dict):
+        return
+    for lname, screening in setting.items():
+        for name in (lname, screening):
+            if name not in levels:
+                raise InputError(f"pose_screening names unknown level '{name}'; defined: {sorted(levels)}")
+        if screening == lname:
+            raise InputError(f"pose_screening: level '{lname}' cannot rank its poses at itself")
+        if screening in setting:
+            raise InputError(
+                f"pose_screening: the screening level '{screening}' of '{lname}' is screened itself; "
+                "name a level that computes every pose"
+            )
+        if check_basis:
+            _check_basis(levels[screening], elements, f"pose screening level '{screening}' of '{lname}'")
 
 
 #: The heaviest element GFN1-xTB and GFN2-xTB are parametrized for (radon, Z = 86)

@@ -115,11 +115,14 @@ class Plan:
 
     def screening_level(self, level: str) -> str | None:
         """Name of the level at which the DFT poses of clusters are ranked before only the best is
-        optimized at ``level`` (config ``pose_screening: preopt_level``); None: every pose at ``level``.
+        optimized at ``level`` (config ``pose_screening``); None: every pose at ``level``.
         A composite level ``B//A`` ranks them at its geometry level A (only the best gets B's single
-        point)."""
+        point). With a mapping ``{level: screening level}``, the named screening level (or None)."""
+        setting = self.config.get("pose_screening", "none")
+        if isinstance(setting, dict):
+            return setting.get(level)
         lvl = self.levels[level]
-        if self.config.get("pose_screening") != "preopt_level":
+        if setting != "preopt_level":
             return None
         stage = lvl.geometry if lvl.geometry is not None else lvl.preopt
         return stage.name if stage is not None else None
