@@ -127,7 +127,25 @@ def test_several_poses_go_to_dft_and_the_lowest_is_reported(tmp_path, data_dir):
     cfg["clusters"] = [{"name": "Li_DME", "ligands": ["DME"]}]
     cfg["build"] = {"n_conformers": 4, "n_candidates": 6, "ligand_candidates": 1, "n_poses": 2}
     (tmp_path / "dme.yaml").write_text(yaml.safe_dump(cfg))
+    cfg["clusters"][0]["dft_poses"] = 1
+    (tmp_path / "one.yaml").write_text(yaml.safe_dump(cfg))
+    # first one pose; a finished run has nothing left to do (no table reruns without a change)
+    run(["--cores", "2", "--configfile", "one.yaml"], tmp_path)
+    idle = run(["-n", "--cores", "1", "--configfile", "one.yaml"], tmp_path)
+    assert "Nothing to be done" in idle.stdout + idle.stderr
+    plot = tmp_path / "results/tiny/plots/binding_energies.png"
+    drawn = plot.stat().st_mtime_ns
+    # then the second pose, asked for by the cluster's record alone (targets before --configfile):
+    # the table written before read other content now and is planned again, no DFT with it ...
+    run(["--cores", "2", "results/tiny/records/Li_DME.json", "--configfile", "dme.yaml"], tmp_path)
+    dry = run(["-n", "--cores", "1", "--configfile", "dme.yaml"], tmp_path)
+    counts = job_counts(dry.stdout + dry.stderr)
+    assert counts["binding_table"] == 1 and "optimize" not in counts and "select_pose" not in counts
+    # ... and the plots drawn from it follow in the same run, after which nothing is left
     run(["--cores", "2", "--configfile", "dme.yaml"], tmp_path)
+    assert plot.stat().st_mtime_ns > drawn
+    idle = run(["-n", "--cores", "1", "--configfile", "dme.yaml"], tmp_path)
+    assert "Nothing to be done" in idle.stdout + idle.stderr
     poses = json.loads((tmp_path / "results/tiny/poses/Li_DME.json").read_text())
     assert poses["n_poses"] == 2
     energies = [p["energy_hartree"] for p in poses["poses"]]

@@ -1,22 +1,30 @@
 # Binding-energy tables from records only.
 
 
-rule binding_table:
+# what the binding table reads (its params keep their content hash: content_sha256)
+BINDING_TABLE_INPUTS = dict(
+    records=expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species()),
+    thermo=expand(
+        LAYOUT.thermo("{{level}}", "{species}", THERMO_DIR),
+        species=PLAN.thermo_species() if THERMO["frequencies"] else [],
+    ),
+    counterpoise=expand(
+        LAYOUT.counterpoise("{{level}}", "{cluster}"),
+        cluster=list(PLAN.clusters) if THERMO["counterpoise"] else [],
+    ),
+    poses=expand(LAYOUT.poses("{{level}}", "{cluster}"), cluster=list(PLAN.clusters)),
+    solvent=expand(
+        LAYOUT.solvent("{{level}}", "{species}", SOLVENT_DIR),
+        species=PLAN.species() if SOLVENT else [],
+    ),
+)
+
+
+# A checkpoint, so that the plots and the model study are planned again once it has run: their
+# inputs are `finished`, and only the content hash in their params tells them the table changed.
+checkpoint binding_table:
     input:
-        records=finished(expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species())),
-        thermo=finished(expand(
-            LAYOUT.thermo("{{level}}", "{species}", THERMO_DIR),
-            species=PLAN.thermo_species() if THERMO["frequencies"] else [],
-        )),
-        counterpoise=finished(expand(
-            LAYOUT.counterpoise("{{level}}", "{cluster}"),
-            cluster=list(PLAN.clusters) if THERMO["counterpoise"] else [],
-        )),
-        poses=finished(expand(LAYOUT.poses("{{level}}", "{cluster}"), cluster=list(PLAN.clusters))),
-        solvent=finished(expand(
-            LAYOUT.solvent("{{level}}", "{species}", SOLVENT_DIR),
-            species=PLAN.species() if SOLVENT else [],
-        )),
+        **finished(BINDING_TABLE_INPUTS),
     output:
         csv=report(
             LAYOUT.binding_energies("{level}", "csv"),
@@ -29,6 +37,7 @@ rule binding_table:
         # dH and dG at thermo.temperature_scan_k (header only without a scan)
         scan_csv=LAYOUT.thermo_temperatures("{level}"),
     params:
+        inputs_sha256=content_sha256(BINDING_TABLE_INPUTS),
         species=PLAN.species(),
         thermo_species=PLAN.thermo_species() if THERMO["frequencies"] else [],
         cp_clusters=list(PLAN.clusters) if THERMO["counterpoise"] else [],
@@ -78,6 +87,7 @@ rule model_study:
             category="Binding energies",
         ),
     params:
+        inputs_sha256=content_sha256([LAYOUT.binding_energies("{level}", "json")]),
         combinations=PLAN.model_study.params() if PLAN.model_study else [],
     log:
         LAYOUT.log("{level}", "model_study"),

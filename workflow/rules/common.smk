@@ -1,4 +1,5 @@
 # Validated plan of the run; everything else comes from the compchem package.
+import hashlib
 import json
 import os
 import re
@@ -38,6 +39,27 @@ def finished(value):
     if isinstance(value, dict):
         return {key: finished(v) for key, v in value.items()}
     return ancient(value)
+
+
+def content_sha256(inputs):
+    """Params function of the cheap rules that read finished results (tables, plots, pictures): the
+    SHA-256 of the content of ``inputs`` (a mapping or list of path patterns and lists of them, as
+    given to ``input:``, formatted with the job's wildcards; a missing file counts as missing).
+    Snakemake keeps it in the job's metadata (rerun trigger ``params``), so a table runs again when a
+    record it read has changed content since, e.g. after more poses were computed in another
+    invocation; the inputs stay ``finished``, so file times alone (a fresh clone) never trigger."""
+    groups = list(inputs.values()) if isinstance(inputs, dict) else list(inputs)
+    patterns = [p for g in groups for p in (g if isinstance(g, (list, tuple)) else [g])]
+
+    def digest(wildcards):
+        values = dict(wildcards.items())
+        sha = hashlib.sha256()
+        for path in sorted({str(p).format(**values) for p in patterns}):
+            sha.update(path.encode() + b"\0")
+            sha.update(open(path, "rb").read() if os.path.exists(path) else b"\0missing\0")
+        return sha.hexdigest()
+
+    return digest
 
 
 def levels_regex(*backends):

@@ -1,10 +1,15 @@
 # Plots and report pages (`snakemake --report report.html` collects them).
 
 
+PLOTS_INPUTS = dict(
+    table=LAYOUT.binding_energies("{level}", "json"),
+    records=expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species()),
+)
+
+
 rule plots:
     input:
-        table=finished(LAYOUT.binding_energies("{level}", "json")),
-        records=finished(expand(LAYOUT.record("{{level}}", "{species}"), species=PLAN.species())),
+        **finished(PLOTS_INPUTS),
     output:
         png=report(
             LAYOUT.plot("{level}", "binding_energies.png"),
@@ -17,6 +22,7 @@ rule plots:
             LAYOUT.summary("{level}"), caption="../report/summary.rst", category="Run"
         ),
     params:
+        inputs_sha256=content_sha256(PLOTS_INPUTS),
         species=PLAN.species(),
         series=PLAN.series,
     log:
@@ -43,6 +49,8 @@ rule render_structure:
             category="Structures",
             subcategory="{level}",
         ),
+    params:
+        inputs_sha256=content_sha256([LAYOUT.record("{level}", "{species}")]),
     log:
         LAYOUT.log("{level}", "render_{species}"),
     benchmark:
