@@ -75,6 +75,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         total = 0.0
         # a composite level B//A steps at A
         stepping = level.geometry if level.geometry is not None else level
+        screening_name = plan.screening_level(lname)
+        screening = plan.levels[screening_name] if screening_name is not None else None
         for name in plan.species():
             symbols = plan.symbols(name)
             nbas = estimate.n_basis_functions(symbols, level)
@@ -83,11 +85,20 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             )
             poses = _dft_pose_count(plan, name)
             seconds = estimate.optimization_seconds(symbols, level, args.cores, args.steps, args.preopt_steps)
-            hours = poses * seconds / 3600
+            hours, shown = poses * seconds / 3600, str(poses)
+            if screening is not None and name in plan.clusters and poses > 1:
+                # every pose at the screening level, only the lowest at this one
+                hours = (
+                    estimate.screened_seconds(
+                        symbols, level, screening, poses, args.cores, args.steps, args.preopt_steps
+                    )
+                    / 3600
+                )
+                shown = f"{poses}>1"
             total += hours
             print(
                 f"  {name:<20s} {len(symbols):>5d} {nbas:>6d} {estimate.memory_mb(nbas, level):>7d} "
-                f"{per_grad:>10.0f} {poses:>5d} {hours:>6.2f}"
+                f"{per_grad:>10.0f} {shown:>5s} {hours:>6.2f}"
             )
         staged = (
             f" + {args.preopt_steps} at '{level.preopt.name}' ({level.preopt.describe()})"
@@ -101,6 +112,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             steps = (
                 f"a {stepping.describe()} minimization (~{estimate.XTB_OPT_SECONDS_PER_ATOM3} s x atoms^3)"
             )
+        if screening is not None:
+            staged += f"; poses 'k>1': k ranked at '{screening.name}', the lowest at this level"
         print(
             f"  total ≈ {total:.1f} h for {steps}{staged} (calibration: "
             f"{estimate.CALIBRATION_SECONDS:.0f} s per gradient for {estimate.CALIBRATION_NBASIS} basis "

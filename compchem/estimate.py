@@ -99,6 +99,30 @@ def optimization_seconds(
     return seconds
 
 
+def screened_seconds(
+    symbols: list[str],
+    level: LevelOfTheory,
+    screening: LevelOfTheory,
+    poses: int,
+    threads: int,
+    steps: int,
+    preopt_steps: int,
+) -> float:
+    """Predicted wall seconds of a cluster's ``poses`` under pose screening: every pose at
+    ``screening``, then the lowest at ``level``, less the stage both compute once (cached): the
+    screening level when it is the level's preopt or geometry level, or the geometry level A that two
+    composites ``B//A`` and ``S//A`` share."""
+    if screening in (level.preopt, level.geometry):
+        stage_steps = preopt_steps if screening == level.preopt else steps
+        each = optimization_seconds(symbols, screening, threads, stage_steps, preopt_steps)
+        shared = each
+    else:
+        each = optimization_seconds(symbols, screening, threads, steps, preopt_steps)
+        common = level.geometry if level.geometry == screening.geometry else None
+        shared = optimization_seconds(symbols, common, threads, steps, preopt_steps) if common else 0.0
+    return poses * each + optimization_seconds(symbols, level, threads, steps, preopt_steps) - shared
+
+
 def memory_mb(n_basis: int, level: LevelOfTheory) -> int:
     """Memory to request: the density-fitting 3-index tensor (~3 auxiliary functions per basis
     function, 8 bytes each) held in core, or a few N² matrices without fitting, plus 1 GB."""

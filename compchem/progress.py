@@ -24,7 +24,7 @@ from compchem.models import CalcSpec, LevelOfTheory, coordinate_rows
 from compchem.records import Cache, read_json
 
 #: States of one optimization stage, in the order a run passes through them; ``screened out``: a pose
-#: whose stage 1 ranked below the best under ``pose_screening: preopt_level`` (no stage 2 for it).
+#: ranked below the best at its screening level under ``pose_screening`` (not computed at the level).
 STATES = ("not built", "pending", "checkpoint", "done", "screened out")
 
 
@@ -234,7 +234,7 @@ def format_counterpoise_progress(rows: list[dict[str, Any]]) -> list[str]:
 
 def _screened_out(plan: Plan, level: str, species: str) -> bool:
     """Whether pose ``species`` was ranked below its cluster's best at the screening level, so that
-    the workflow does not optimize it at ``level`` (``pose_screening: preopt_level``)."""
+    the workflow does not optimize it at ``level`` (``pose_screening``)."""
     screening = plan.screening_level(level)
     cluster = plan.base_species(species)
     if screening is None or cluster == species:

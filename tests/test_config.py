@@ -286,6 +286,39 @@ def test_cli_estimate_counts_dft_poses(root, capsys):
     assert 0 < extra < float(rows["Li_PDOL"][6])
 
 
+def test_estimate_prices_pose_screening(root, tmp_path, capsys):
+    """With pose_screening, a cluster's k poses cost k optimizations at the screening level and one
+    at the level, the stage they share counted once."""
+    from compchem import estimate
+    from compchem.cli import main
+    from compchem.config import load_plan
+    from compchem.models import LevelOfTheory
+
+    config = str(root / "workflow" / "config" / "config.yaml")
+    overlay = tmp_path / "screen.yaml"
+    overlay.write_text("pose_screening: preopt_level\n")
+    args = ["estimate", "--steps", "10", "--preopt-steps", "30"]
+    assert main(["--config", config, "--overlay", str(overlay), *args]) == 0
+    out = capsys.readouterr().out
+    row = next(line.split() for line in out.splitlines() if line.startswith("  Li_PDOL "))
+    assert row[5] == "3>1" and "k ranked at 'paper_preopt'" in out
+    plan = load_plan(config, [root])
+    paper, svp, symbols = plan.levels["paper"], plan.levels["paper_preopt"], plan.symbols("Li_PDOL")
+    full = estimate.optimization_seconds(symbols, paper, 2, 10, 30)  # both stages, one pose
+    cheap = estimate.optimization_seconds(symbols, svp, 2, 30, 0)  # the first stage alone
+    assert float(row[6]) == pytest.approx((full + 2 * cheap) / 3600, abs=0.01)
+    # a composite ranked at another composite on the same geometry: each pose's minimization at A
+    # once, its cheap single point, and one expensive single point
+    sp, defined = {"basis": "sto-3g", "geometry_level": "a"}, {"a": {"basis": "def2-svp"}}
+    b = LevelOfTheory.from_dict("b", sp | {"basis": "def2-svp"}, defined)
+    s = LevelOfTheory.from_dict("s", sp, defined)
+    geometry = estimate.optimization_seconds(symbols, b.geometry, 2, 10, 0)
+    each_b, each_s = (estimate.optimization_seconds(symbols, lvl, 2, 10, 0) - geometry for lvl in (b, s))
+    assert estimate.screened_seconds(symbols, b, s, 3, 2, 10, 0) == pytest.approx(
+        3 * (geometry + each_s) + each_b
+    )
+
+
 def test_estimate_of_a_coarse_optimization_grid():
     """opt_grid_level: the steps cost what they cost on that grid (GRID_FACTOR, measured), plus one SCF
     on the level's own grid."""

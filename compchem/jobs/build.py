@@ -299,9 +299,10 @@ def select_screened_pose_job(
     poses_path: str,
     log_path: str | None = None,
 ) -> None:
-    """Pose screening (config ``pose_screening: preopt_level``): the poses were ranked at the level's
-    preopt level (``screening_path``, that level's ``poses/<cluster>.json``) and only the best was
-    optimized at this level (``best_record_path``); it is the cluster's record."""
+    """Pose screening (config ``pose_screening``): the poses were ranked at the screening level (the
+    level's preopt or geometry level, or the level named for it; ``screening_path``, that level's
+    ``poses/<cluster>.json``) and only the best was computed at this level (``best_record_path``); it
+    is the cluster's record."""
     from compchem.records import read_record
 
     with job_log(log_path):
