@@ -70,6 +70,31 @@ def test_lint_and_dry_run_of_default_config(tmp_path):
     assert counts["build_structure"] == 7 and counts["optimize"] == 3 and counts["select_pose"] == 4
 
 
+def dme_config(tmp_path: Path, data_dir: Path) -> dict:
+    """The tiny config with Li+-DME as its only cluster, two poses kept by the search."""
+    shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
+    cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
+    cfg["ligands"] = [{"name": "DME", "smiles": "COCCOC", "charge": 0}]
+    cfg["clusters"] = [{"name": "Li_DME", "ligands": ["DME"]}]
+    cfg["build"] = {"n_conformers": 4, "n_candidates": 6, "ligand_candidates": 1, "n_poses": 2}
+    return cfg
+
+
+def screened_pose(tmp_path: Path, screening: str) -> int:
+    """After a run of ``dme_config`` with pose screening at ``screening`` for level ``tiny``: both
+    poses were computed and ranked there, the lowest was selected, and only it has a record at
+    ``tiny``. Returns its index."""
+    ranked = json.loads((tmp_path / f"results/{screening}/poses/Li_DME.json").read_text())
+    assert ranked["n_poses"] == 2 and ranked["ranked_at_level"] == screening
+    k = ranked["selected_pose"]
+    energies = [p["energy_hartree"] for p in ranked["poses"]]
+    assert energies[k] == min(energies)
+    assert len(list((tmp_path / f"results/{screening}/records").glob("Li_DME.pose*.json"))) == 2
+    fine = sorted(p.name for p in (tmp_path / "results/tiny/records").glob("Li_DME.pose*.json"))
+    assert fine == [f"Li_DME.pose{k}.json"]
+    return k
+
+
 def test_end_to_end_tiny_config_and_incremental_rerun(tmp_path, data_dir):
     for name in ("tiny.yaml", "ligands_empty.tsv"):
         shutil.copy(data_dir / name, tmp_path / name)
@@ -120,12 +145,8 @@ def test_several_poses_go_to_dft_and_the_lowest_is_reported(tmp_path, data_dir):
     """Li+-DME at HF/STO-3G: the two lowest distinct xTB poses are optimized, the lowest energy is the
     cluster's record, and the table reports the spread over both. (HF, not the tiny config's B3LYP:
     the same code path at 40 % of the cost; this test took 6.5 min of CI with B3LYP.)"""
-    shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
-    cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
+    cfg = dme_config(tmp_path, data_dir)
     cfg["levels"]["tiny"]["functional"] = "hf"
-    cfg["ligands"] = [{"name": "DME", "smiles": "COCCOC", "charge": 0}]
-    cfg["clusters"] = [{"name": "Li_DME", "ligands": ["DME"]}]
-    cfg["build"] = {"n_conformers": 4, "n_candidates": 6, "ligand_candidates": 1, "n_poses": 2}
     (tmp_path / "dme.yaml").write_text(yaml.safe_dump(cfg))
     cfg["clusters"][0]["dft_poses"] = 1
     (tmp_path / "one.yaml").write_text(yaml.safe_dump(cfg))
@@ -176,11 +197,7 @@ def test_pose_screening_at_the_preopt_level(tmp_path, data_dir):
     """pose_screening: preopt_level: both DME poses are optimized at the cheap level only, the lowest
     there goes on to the level itself (staged, reusing its cheap stage), and the table says where the
     poses were ranked."""
-    shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
-    cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
-    cfg["ligands"] = [{"name": "DME", "smiles": "COCCOC", "charge": 0}]
-    cfg["clusters"] = [{"name": "Li_DME", "ligands": ["DME"]}]
-    cfg["build"] = {"n_conformers": 4, "n_candidates": 6, "ligand_candidates": 1, "n_poses": 2}
+    cfg = dme_config(tmp_path, data_dir)
     cfg["pose_screening"] = "preopt_level"
     loose = {"energy_hartree": 1e-5, "grms_hartree_per_bohr": 1e-3, "gmax_hartree_per_bohr": 1.5e-3}
     hf = {"functional": "hf", "basis": "sto-3g", "density_fitting": False}  # HF: cheaper, same code path
@@ -190,14 +207,7 @@ def test_pose_screening_at_the_preopt_level(tmp_path, data_dir):
     }
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(cfg))
     run(["--cores", "2", "--configfile", "s.yaml"], tmp_path)
-    screening = json.loads((tmp_path / "results/rough/poses/Li_DME.json").read_text())
-    assert screening["n_poses"] == 2 and screening["ranked_at_level"] == "rough"
-    k = screening["selected_pose"]
-    rough_energies = [p["energy_hartree"] for p in screening["poses"]]
-    assert rough_energies[k] == min(rough_energies)
-    # only the winner was optimized at the level itself
-    fine = sorted(p.name for p in (tmp_path / "results/tiny/records").glob("Li_DME.pose*.json"))
-    assert fine == [f"Li_DME.pose{k}.json"]
+    k = screened_pose(tmp_path, "rough")
     record = json.loads((tmp_path / "results/tiny/records/Li_DME.json").read_text())
     assert record["level"]["name"] == "tiny" and record["label"] == "Li_DME"
     # the staged optimization's first stage is the screening record itself (same content hash)
@@ -214,11 +224,7 @@ def test_pose_screening_at_the_preopt_level(tmp_path, data_dir):
 def test_pose_screening_at_another_level(tmp_path, data_dir):
     """pose_screening {tiny: screen}: both DME poses get the cheap single point (HF/STO-3G at their
     GFN2-xTB minima), only the lowest there gets the level's own (HF/3-21G at the same minimum)."""
-    shutil.copy(data_dir / "ligands_empty.tsv", tmp_path)
-    cfg = yaml.safe_load((data_dir / "tiny.yaml").read_text())
-    cfg["ligands"] = [{"name": "DME", "smiles": "COCCOC", "charge": 0}]
-    cfg["clusters"] = [{"name": "Li_DME", "ligands": ["DME"]}]
-    cfg["build"] = {"n_conformers": 4, "n_candidates": 6, "ligand_candidates": 1, "n_poses": 2}
+    cfg = dme_config(tmp_path, data_dir)
     hf = {"functional": "hf", "density_fitting": False, "geometry_level": "gfn2"}
     cfg["levels"] = {
         "gfn2": {"backend": "xtb", "functional": "GFN2-xTB"},
@@ -228,14 +234,7 @@ def test_pose_screening_at_another_level(tmp_path, data_dir):
     cfg["pose_screening"] = {"tiny": "screen"}
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(cfg))
     run(["--cores", "2", "--configfile", "s.yaml"], tmp_path)
-    screening = json.loads((tmp_path / "results/screen/poses/Li_DME.json").read_text())
-    assert screening["n_poses"] == 2 and screening["ranked_at_level"] == "screen"
-    k = screening["selected_pose"]
-    cheap_energies = [p["energy_hartree"] for p in screening["poses"]]
-    assert cheap_energies[k] == min(cheap_energies)
-    assert len(list((tmp_path / "results/screen/records").glob("Li_DME.pose*.json"))) == 2
-    fine = sorted(p.name for p in (tmp_path / "results/tiny/records").glob("Li_DME.pose*.json"))
-    assert fine == [f"Li_DME.pose{k}.json"]
+    k = screened_pose(tmp_path, "screen")
     record = json.loads((tmp_path / "results/tiny/records/Li_DME.json").read_text())
     screened = json.loads((tmp_path / f"results/screen/records/Li_DME.pose{k}.json").read_text())
     # one GFN2-xTB minimum under both single points (the same cached minimization)

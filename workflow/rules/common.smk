@@ -56,7 +56,11 @@ def content_sha256(inputs):
         sha = hashlib.sha256()
         for path in sorted({str(p).format(**values) for p in patterns}):
             sha.update(path.encode() + b"\0")
-            sha.update(open(path, "rb").read() if os.path.exists(path) else b"\0missing\0")
+            if os.path.exists(path):
+                with open(path, "rb") as handle:
+                    sha.update(handle.read())
+            else:
+                sha.update(b"\0missing\0")
         return sha.hexdigest()
 
     return digest
