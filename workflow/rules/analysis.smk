@@ -20,9 +20,26 @@ BINDING_TABLE_INPUTS = dict(
 )
 
 
-# A checkpoint, so that the plots and the model study are planned again once it has run: their
-# inputs are `finished`, and only the content hash in their params tells them the table changed.
-checkpoint binding_table:
+# the model study's table and figure (config model_study; none without one)
+STUDY_OUTPUTS = (
+    dict(
+        study_csv=LAYOUT.model_study("{level}", "csv"),
+        study_md=LAYOUT.model_study("{level}", "md"),
+        study_png=report(
+            LAYOUT.model_study_plot("{level}"),
+            caption="../report/model_study.rst",
+            category="Binding energies",
+        ),
+    )
+    if PLAN.model_study
+    else {}
+)
+
+
+# One job writes a level's tables and every figure drawn from them (bar plot, series, run summary and,
+# with a config model_study, the study's table and figure): whatever reads the table reruns with it in
+# the same run, without a second rule that an `ancient` input would keep from following (docs/recovery.md).
+rule binding_table:
     input:
         **finished(BINDING_TABLE_INPUTS),
     output:
@@ -36,6 +53,18 @@ checkpoint binding_table:
         exchange_csv=LAYOUT.exchange_energies("{level}"),
         # dH and dG at thermo.temperature_scan_k (header only without a scan)
         scan_csv=LAYOUT.thermo_temperatures("{level}"),
+        png=report(
+            LAYOUT.plot("{level}", "binding_energies.png"),
+            caption="../report/binding.rst",
+            category="Binding energies",
+        ),
+        svg=LAYOUT.plot("{level}", "binding_energies.svg"),
+        series=expand(LAYOUT.plot("{{level}}", "series_{name}.png"), name=list(PLAN.series)),
+        summary=report(
+            LAYOUT.summary("{level}"), caption="../report/summary.rst", category="Run"
+        ),
+        # config model_study: its table and figure (none without one)
+        **STUDY_OUTPUTS,
     params:
         inputs_sha256=content_sha256(BINDING_TABLE_INPUTS),
         species=PLAN.species(),
@@ -59,8 +88,12 @@ checkpoint binding_table:
             for x in PLAN.exchanges.values()
         ],
         geometry_dir=lambda wc: LAYOUT.geometries_dir(wc.level),
+        series=PLAN.series,
+        combinations=PLAN.model_study.params() if PLAN.model_study else [],
     log:
-        LAYOUT.log("{level}", "binding_table"),
+        table=LAYOUT.log("{level}", "binding_table"),
+        plots=LAYOUT.log("{level}", "plots"),
+        **({"model_study": LAYOUT.log("{level}", "model_study")} if PLAN.model_study else {}),
     benchmark:
         LAYOUT.benchmark("{level}", "binding_table")
     threads: 1
@@ -72,32 +105,3 @@ checkpoint binding_table:
     script:
         "../scripts/binding_table.py"
 
-
-# Linker x PDOL model study (config model_study): its rows from the binding table only. Targeted by
-# rule `all` only when the config has a model_study.
-rule model_study:
-    input:
-        table=finished(LAYOUT.binding_energies("{level}", "json")),
-    output:
-        csv=LAYOUT.model_study("{level}", "csv"),
-        md=LAYOUT.model_study("{level}", "md"),
-        png=report(
-            LAYOUT.model_study_plot("{level}"),
-            caption="../report/model_study.rst",
-            category="Binding energies",
-        ),
-    params:
-        inputs_sha256=content_sha256([LAYOUT.binding_energies("{level}", "json")]),
-        combinations=PLAN.model_study.params() if PLAN.model_study else [],
-    log:
-        LAYOUT.log("{level}", "model_study"),
-    benchmark:
-        LAYOUT.benchmark("{level}", "model_study")
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        "../envs/compchem.yaml"
-    script:
-        "../scripts/model_study.py"
