@@ -30,10 +30,13 @@ CACHE = LAYOUT.cache
 def finished(value):
     """An input made by an earlier job of this workflow, marked ``ancient``: its modification time
     alone never makes a finished job run again. What a job computes is fixed by its params and the
-    content of its inputs (every calculation is keyed by its content hash in the cache), and a job
-    whose producer runs in the same invocation runs again anyway; file times only add false reruns,
-    e.g. in a fresh clone, where checkout order sets them (tests/test_fresh_clone.py). Takes a path,
-    a list, a dict (``unpack``) or an input function."""
+    content of its inputs (every calculation is keyed by its content hash in the cache); file times
+    only add false reruns, e.g. in a fresh clone, where checkout order sets them
+    (tests/test_fresh_clone.py). The price: an existing input rewritten by its producer in the same
+    invocation does not rerun the reader (Snakemake skips jobs whose changed inputs are all
+    ``ancient``), so what must follow a rewritten file is written by the same job (the binding table's
+    figures) or is caught by its content hash in the next invocation (``content_sha256``). Takes a
+    path, a list, a dict (``unpack``) or an input function."""
     if callable(value):
         return lambda wc: finished(value(wc))
     if isinstance(value, dict):
@@ -42,7 +45,7 @@ def finished(value):
 
 
 def content_sha256(inputs):
-    """Params function of the cheap rules that read finished results (tables, plots, pictures): the
+    """Params function of the cheap rules that read finished results (tables, pictures): the
     SHA-256 of the content of ``inputs`` (a mapping or list of path patterns and lists of them, as
     given to ``input:``, formatted with the job's wildcards; a missing file counts as missing).
     Snakemake keeps it in the job's metadata (rerun trigger ``params``), so a table runs again when a
