@@ -46,19 +46,27 @@ def _header_lines(level_name: str, any_rec: CalcResult) -> list[str]:
     if composite:
         lines += [
             f"Composite protocol {level_notation(level)}: every species optimized at "
-            f"'{composite['name']}' ({composite['functional']} / {composite['basis']}), its energy a "
+            f"'{composite['name']}' ({_method(composite)}), its energy a "
             "single point at the level below at that geometry.",
             "",
         ]
-    lines += [
-        f"Level: {level['functional']} / {level['basis']}, density fitting "
-        f"{'on' if level['density_fitting'] else 'off'}, grid level {level['grid_level']}, "
-        f"dispersion {level.get('dispersion') or 'none'}, "
-        f"{medium_label(level)}, "
-        f"program {any_rec.program} {any_rec.program_version}.",
-        "",
-    ]
+    if level.get("backend") == "xtb":  # tight binding: no basis set, grid or density fitting
+        settings = f"Level: {_method(level)}, "
+    else:
+        settings = (
+            f"Level: {_method(level)}, density fitting "
+            f"{'on' if level['density_fitting'] else 'off'}, grid level {level['grid_level']}, "
+            f"dispersion {level.get('dispersion') or 'none'}, "
+        )
+    lines += [settings + f"{medium_label(level)}, program {any_rec.program} {any_rec.program_version}.", ""]
     return lines
+
+
+def _method(level: dict[str, Any]) -> str:
+    """``functional / basis`` of a recorded level; an xTB level's method alone (it has no basis)."""
+    if level.get("backend") == "xtb":
+        return f"{level['functional']} (tight binding)"
+    return f"{level['functional']} / {level['basis']}"
 
 
 def _binding_table_lines(rows: list[dict[str, Any]]) -> list[str]:
