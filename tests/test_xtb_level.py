@@ -134,9 +134,10 @@ def test_xtb_run_level_and_dft_at_xtb_geometry_through_snakemake(tmp_path, data_
     xtb_md = (tmp_path / "results/gfn2/binding_energies.md").read_text()
     assert "Level: GFN2-xTB (tight binding), gas phase, program tblite" in xtb_md
     assert "grid level" not in xtb_md and "density fitting" not in xtb_md
-    assert "optimized at 'gfn2' (GFN2-xTB (tight binding))" in (
-        tmp_path / "results/sp_xtb/binding_energies.md"
-    ).read_text()
+    assert (
+        "optimized at 'gfn2' (GFN2-xTB (tight binding))"
+        in (tmp_path / "results/sp_xtb/binding_energies.md").read_text()
+    )
 
 
 def test_estimate_prices_an_xtb_level_by_size_and_needs_no_basis_for_zn():
