@@ -50,15 +50,16 @@ def _header_lines(level_name: str, any_rec: CalcResult) -> list[str]:
             "single point at the level below at that geometry.",
             "",
         ]
-    if level.get("backend") == "xtb":  # tight binding: no basis set, grid or density fitting
-        settings = f"Level: {_method(level)}, "
-    else:
-        settings = (
-            f"Level: {_method(level)}, density fitting "
-            f"{'on' if level['density_fitting'] else 'off'}, grid level {level['grid_level']}, "
-            f"dispersion {level.get('dispersion') or 'none'}, "
+    settings = _method(level)
+    if level.get("backend") != "xtb":  # tight binding has no density fitting, grid or dispersion setting
+        settings += (
+            f", density fitting {'on' if level['density_fitting'] else 'off'}, grid level "
+            f"{level['grid_level']}, dispersion {level.get('dispersion') or 'none'}"
         )
-    lines += [settings + f"{medium_label(level)}, program {any_rec.program} {any_rec.program_version}.", ""]
+    lines += [
+        f"Level: {settings}, {medium_label(level)}, program {any_rec.program} {any_rec.program_version}.",
+        "",
+    ]
     return lines
 
 
